@@ -1,0 +1,1 @@
+"""Baton stream services, one package each."""

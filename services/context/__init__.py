@@ -1,0 +1,1 @@
+"""Context assembly: accumulates each session and builds exactly one handoff packet per episode."""

@@ -1,0 +1,227 @@
+"""Context handlers: fold every stream into the session, emit one packet per episode.
+
+A packet is built as soon as every turn up to the decision has its intent and sentiment; if
+some never come, the sweeper builds it at the deadline with what is missing marked. The claim
+(HSETNX of the packet) makes exactly one packet per episode, even with several instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from datetime import UTC, datetime
+
+import orjson
+
+from shared.bus.base import Message, Publisher
+from shared.bus.codec import to_message
+from shared.logging import get_logger
+from shared.metrics import PACKETS, TURN_LATENCY
+from shared.schemas.envelope import Envelope
+from shared.schemas.events import (
+    EscalationDecided,
+    HandoffPacketBuilt,
+    IntentDetected,
+    PastSession,
+    SessionEnded,
+    SessionResolved,
+)
+from shared.schemas.topics import HANDOFF_PACKETS
+from shared.state.base import StateStore, session_key
+
+from services.context.crm import CustomerDirectory
+from services.context.history import SessionHistory, is_repeat_contact
+from services.context.packet import assemble
+from services.context.session import NAMESPACE, missing_for, open_episodes, write_for
+
+log = get_logger("baton.context")
+
+PENDING = "baton:context:pending"
+OUTBOX = "baton:context:outbox"
+
+
+@dataclass
+class Deps:
+    store: StateStore
+    directory: CustomerDirectory
+    history: SessionHistory
+    ttl_seconds: int
+    max_wait_seconds: float = 2.0
+    republish_after_seconds: float = 10.0
+    clock: Any = field(default=time.time)
+    # Due-time queues shared by every instance of this deployment.
+    pending_queue: str = PENDING
+    outbox_queue: str = OUTBOX
+
+
+def _member(tenant_id: str, session_id: str, episode: int) -> str:
+    return orjson.dumps([tenant_id, session_id, episode]).decode()
+
+
+async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
+    """Fold a batch into Redis in one round trip, then build the packets that became ready."""
+    pairs = [(e, w) for e in events if (w := write_for(e)) is not None]
+    snapshots = await deps.store.apply([w for _, w in pairs], ttl_seconds=deps.ttl_seconds)
+    out: list[Envelope] = []
+    for (event, _), snap in zip(pairs, snapshots, strict=True):
+        if isinstance(event, SessionResolved | SessionEnded):
+            await _record_history(event, snap.fields, deps)
+        for episode in open_episodes(snap.fields):
+            decision = EscalationDecided.model_validate_json(snap.fields[f"d:{episode}"])
+            missing = missing_for(snap.fields, decision.seq)
+            if missing:
+                await deps.store.schedule(
+                    deps.pending_queue,
+                    _member(event.tenant_id, event.session_id, episode),
+                    deps.clock() + deps.max_wait_seconds,
+                )
+                continue
+            packet = await build_and_claim(decision, snap.fields, missing, deps)
+            if packet is not None:
+                out.append(packet)
+    return out
+
+
+async def build_and_claim(
+    decision: EscalationDecided, fields: dict[str, bytes], missing: list[str], deps: Deps
+) -> HandoffPacketBuilt | None:
+    """Build the episode's packet and claim it; None if another delivery already did."""
+    customer_id = fields.get("customer_id", b"").decode() or None
+    profile = None
+    history: list[PastSession] = []
+    if customer_id:
+        profile = await deps.directory.profile(decision.tenant_id, customer_id)
+        history = await deps.history.recent(
+            decision.tenant_id, customer_id, exclude=decision.session_id
+        )
+    now = datetime.fromtimestamp(deps.clock(), UTC)
+    intents = [
+        IntentDetected.model_validate_json(v).intent
+        for k, v in fields.items()
+        if k.startswith("i:")
+    ]
+    packet = assemble(
+        decision=decision,
+        fields=fields,
+        profile=profile,
+        history=history,
+        repeat_contact=is_repeat_contact(history, intents, now=now),
+        missing=missing,
+        now=now,
+    )
+    key = session_key(decision.tenant_id, decision.session_id, NAMESPACE)
+    member = _member(decision.tenant_id, decision.session_id, decision.episode)
+    won, _ = await deps.store.claim(
+        key, f"h:{decision.episode}", packet.model_dump_json().encode(), ttl_seconds=deps.ttl_seconds
+    )
+    if not won:
+        return None
+    # Until Kafka acknowledges the packet it sits in the outbox; the sweeper re-sends it
+    # if this process dies first (same packet id, so desktops de-duplicate).
+    await deps.store.schedule(deps.outbox_queue, member, deps.clock() + deps.republish_after_seconds)
+    await deps.store.take(deps.pending_queue, member)
+    if customer_id:
+        await deps.history.record(
+            decision.tenant_id,
+            customer_id,
+            PastSession(
+                session_id=decision.session_id,
+                intents=sorted(set(intents)),
+                outcome="escalated",
+                at=now,
+            ),
+        )
+    PACKETS.labels(str(packet.complete).lower(), packet.queue).inc()
+    log.info(
+        "handoff_packet_built",
+        session_id=packet.session_id,
+        event_id=packet.event_id,
+        episode=packet.episode,
+        queue=packet.queue,
+        complete=packet.complete,
+        missing=packet.missing,
+        reasons=[r.code for r in packet.reasons],
+    )
+    return packet
+
+
+async def _record_history(event: Envelope, fields: dict[str, bytes], deps: Deps) -> None:
+    customer_id = fields.get("customer_id", b"").decode()
+    if not customer_id:
+        return
+    outcome = orjson.loads(fields["outcome"])["outcome"] if "outcome" in fields else "ended"
+    escalated = any(f.startswith("h:") for f in fields)
+    intents = sorted(
+        {IntentDetected.model_validate_json(v).intent for k, v in fields.items() if k.startswith("i:")}
+    )
+    await deps.history.record(
+        event.tenant_id,
+        customer_id,
+        PastSession(
+            session_id=event.session_id,
+            intents=intents,
+            outcome=f"{outcome}_after_handoff" if escalated else outcome,
+            at=event.occurred_at,
+        ),
+    )
+
+
+async def after_publish(messages: Sequence[Message], deps: Deps) -> None:
+    """Take acknowledged packets out of the outbox and record their latency."""
+    for m in messages:
+        if m.topic != HANDOFF_PACKETS.name:
+            continue
+        packet = HandoffPacketBuilt.model_validate_json(m.value)
+        await deps.store.take(deps.outbox_queue, _member(packet.tenant_id, packet.session_id, packet.episode))
+        if packet.trace.origin_at is not None:
+            TURN_LATENCY.labels("context", "packet").observe(
+                max(0.0, deps.clock() - packet.trace.origin_at.timestamp())
+            )
+
+
+async def sweep_once(publisher: Publisher, deps: Deps) -> int:
+    """Build packets whose wait is over, and re-send packets never acknowledged."""
+    sent = 0
+    now = deps.clock()
+    for member in await deps.store.due(deps.pending_queue, now, limit=100):
+        if not await deps.store.take(deps.pending_queue, member):
+            continue  # another instance took it
+        tenant_id, session_id, episode = orjson.loads(member)
+        fields = await deps.store.read(session_key(tenant_id, session_id, NAMESPACE))
+        if f"d:{episode}" not in fields or f"h:{episode}" in fields:
+            continue
+        decision = EscalationDecided.model_validate_json(fields[f"d:{episode}"])
+        packet = await build_and_claim(decision, fields, missing_for(fields, decision.seq), deps)
+        if packet is not None:
+            await publisher.publish([to_message(HANDOFF_PACKETS, packet)])
+            await after_publish([to_message(HANDOFF_PACKETS, packet)], deps)
+            sent += 1
+    for member in await deps.store.due(deps.outbox_queue, now, limit=100):
+        tenant_id, session_id, episode = orjson.loads(member)
+        fields = await deps.store.read(session_key(tenant_id, session_id, NAMESPACE))
+        raw = fields.get(f"h:{episode}")
+        if raw is not None:
+            packet = HandoffPacketBuilt.model_validate_json(raw)
+            log.warning("handoff_packet_resent", session_id=session_id, event_id=packet.event_id)
+            await publisher.publish([to_message(HANDOFF_PACKETS, packet)])
+            sent += 1
+        await deps.store.take(deps.outbox_queue, member)
+    return sent
+
+
+async def sweeper(publisher: Publisher, stop: asyncio.Event, deps: Deps, interval: float = 0.1) -> None:
+    """Run ``sweep_once`` until stopped; errors are logged and retried, never fatal."""
+    while not stop.is_set():
+        try:
+            await sweep_once(publisher, deps)
+        except Exception:
+            log.exception("sweep_failed")
+        try:
+            await asyncio.wait_for(stop.wait(), interval)
+        except TimeoutError:
+            pass
+
+

@@ -1,0 +1,49 @@
+"""Each customer's previous sessions, so agents and rules can see repeat contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from shared.schemas.events import PastSession
+from shared.state.base import StateStore
+
+KEEP = 20
+
+
+def key(tenant_id: str, customer_id: str) -> str:
+    return f"baton:history:{tenant_id}:{customer_id}"
+
+
+class SessionHistory:
+    """Past sessions in a Redis hash per customer, keyed by session id (so writes are idempotent)."""
+
+    def __init__(self, store: StateStore, *, ttl_seconds: int = 180 * 24 * 3600) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+
+    async def record(self, tenant_id: str, customer_id: str, entry: PastSession) -> None:
+        await self._store.hash_set(
+            key(tenant_id, customer_id),
+            entry.session_id,
+            entry.model_dump_json().encode(),
+            ttl_seconds=self._ttl,
+        )
+
+    async def recent(
+        self, tenant_id: str, customer_id: str, *, exclude: str | None = None
+    ) -> list[PastSession]:
+        raw = await self._store.hash_all(key(tenant_id, customer_id))
+        entries = [
+            PastSession.model_validate_json(v) for k, v in raw.items() if k != exclude
+        ]
+        return sorted(entries, key=lambda e: e.at, reverse=True)[:KEEP]
+
+
+def is_repeat_contact(
+    history: Sequence[PastSession], intents: Sequence[str], *, now: datetime, days: int = 14
+) -> bool:
+    """True when a recent earlier session was about one of the same issues."""
+    wanted = {i for i in intents if i not in {"oos", "greeting_smalltalk", "human_request"}}
+    horizon = now - timedelta(days=days)
+    return any(h.at >= horizon and wanted.intersection(h.intents) for h in history)

@@ -1,0 +1,166 @@
+"""The escalation service's view of a session, folded from Redis fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.schemas.envelope import Envelope
+from shared.schemas.events import (
+    ConversationTurn,
+    IntentDetected,
+    SentimentScored,
+    SessionStarted,
+)
+from shared.state.base import Write, session_key
+from shared.stateful import dumps, loads
+
+NAMESPACE = "esc"
+TEXT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One customer turn with its analyses, as the rules see it."""
+
+    seq: int
+    text: str
+    intent: str
+    confidence: float
+    in_scope: bool
+    tier: str
+    topic: str | None
+    score: float
+    label: str
+    frustration: bool
+    urgency: bool
+    cues: tuple[str, ...]
+    entities: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """Everything known about a session up to one turn."""
+
+    tenant_id: str
+    session_id: str
+    upto: int
+    channel: str
+    customer_id: str | None
+    customer_turns: tuple[TurnView, ...]
+    bot_turns: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def current(self) -> TurnView:
+        return self.customer_turns[-1]
+
+
+def write_for(event: Envelope) -> Write | None:
+    """Map an event to the fields it sets; first write wins, so redelivery changes nothing."""
+    key = session_key(event.tenant_id, event.session_id, NAMESPACE)
+    match event:
+        case ConversationTurn():
+            fields = {
+                f"t:{event.seq}": dumps(
+                    {"r": event.role.value, "x": event.text[:TEXT_LIMIT], "c": event.channel.value}
+                )
+            }
+            if event.customer_id:
+                fields["customer_id"] = event.customer_id.encode()
+            fields["channel"] = event.channel.value.encode()
+            return Write(key, fields)
+        case IntentDetected():
+            return Write(
+                key,
+                {
+                    f"i:{event.seq}": dumps(
+                        {
+                            "i": event.intent,
+                            "c": event.confidence,
+                            "s": event.in_scope,
+                            "t": event.tier,
+                            "p": event.topic,
+                            "e": [e.model_dump(exclude_none=True) for e in event.entities],
+                        }
+                    )
+                },
+            )
+        case SentimentScored():
+            return Write(
+                key,
+                {
+                    f"s:{event.seq}": dumps(
+                        {
+                            "v": event.score,
+                            "l": event.label.value,
+                            "f": event.frustration,
+                            "u": event.urgency,
+                            "q": event.cues,
+                        }
+                    )
+                },
+            )
+        case SessionStarted():
+            fields = {"channel": event.channel.value.encode()}
+            if event.customer_id:
+                fields["customer_id"] = event.customer_id.encode()
+            return Write(key, fields)
+    return None
+
+
+def ready_turn(fields: dict[str, bytes], seq: int) -> bool:
+    """True when a customer turn and both of its analyses are in."""
+    turn = loads(fields.get(f"t:{seq}"))
+    return (
+        turn is not None
+        and turn["r"] == "customer"
+        and f"i:{seq}" in fields
+        and f"s:{seq}" in fields
+    )
+
+
+def view_upto(tenant_id: str, session_id: str, fields: dict[str, bytes], upto: int) -> SessionView:
+    """Fold the fields of every complete turn up to ``upto`` into a view for the rules."""
+    customer: list[TurnView] = []
+    bots: list[int] = []
+    for name, raw in fields.items():
+        if not name.startswith("t:"):
+            continue
+        seq = int(name[2:])
+        if seq > upto:
+            continue
+        turn = loads(raw)
+        if turn["r"] == "bot":
+            bots.append(seq)
+            continue
+        if turn["r"] != "customer" or not ready_turn(fields, seq):
+            continue
+        i, s = loads(fields[f"i:{seq}"]), loads(fields[f"s:{seq}"])
+        customer.append(
+            TurnView(
+                seq=seq,
+                text=turn["x"],
+                intent=i["i"],
+                confidence=i["c"],
+                in_scope=i["s"],
+                tier=i["t"],
+                topic=i["p"],
+                score=s["v"],
+                label=s["l"],
+                frustration=s["f"],
+                urgency=s["u"],
+                cues=tuple(s["q"]),
+                entities=tuple(i["e"]),
+            )
+        )
+    customer.sort(key=lambda t: t.seq)
+    customer_id = fields.get("customer_id")
+    return SessionView(
+        tenant_id=tenant_id,
+        session_id=session_id,
+        upto=upto,
+        channel=fields.get("channel", b"chat").decode(),
+        customer_id=customer_id.decode() if customer_id else None,
+        customer_turns=tuple(customer),
+        bot_turns=tuple(sorted(bots)),
+    )

@@ -1,0 +1,1 @@
+"""Sentiment service: customer turns in, score, label and frustration cues out."""

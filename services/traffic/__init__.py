@@ -1,0 +1,1 @@
+"""Recorded conversations: the JSONL format, turning them into events, and sample traffic."""

@@ -1,0 +1,1 @@
+"""Message bus: one interface, a Kafka adapter and an in-memory double."""

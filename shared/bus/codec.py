@@ -1,0 +1,94 @@
+"""Bytes to validated events and back; what fails validation becomes a dead letter."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from typing_extensions import Annotated
+
+from shared.bus.base import Message, Record
+from shared.schemas.envelope import Envelope
+from shared.schemas.events import DeadLetter
+from shared.schemas.topics import DLQ, Topic
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    record: Record
+    event: Envelope
+
+
+class TopicDecoder:
+    """Validate records of several topics against the models each topic carries."""
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self._adapters: dict[str, TypeAdapter[Any]] = {t.name: _adapter(t) for t in topics}
+
+    def decode(self, record: Record) -> Envelope:
+        """Return the event, or raise ``ValueError`` saying what is wrong with it."""
+        adapter = self._adapters.get(record.topic)
+        if adapter is None:
+            raise ValueError(f"no schema for topic {record.topic!r}")
+        try:
+            event: Envelope = adapter.validate_json(record.value)
+        except ValidationError as exc:
+            raise ValueError(describe_validation_error(exc)) from exc
+        return event
+
+    def split(self, records: Sequence[Record]) -> tuple[list[Decoded], list[tuple[Record, str]]]:
+        """Return the good records decoded, and the bad ones with the reason."""
+        good: list[Decoded] = []
+        bad: list[tuple[Record, str]] = []
+        for r in records:
+            try:
+                good.append(Decoded(r, self.decode(r)))
+            except ValueError as exc:
+                bad.append((r, str(exc)))
+        return good, bad
+
+
+def _adapter(topic: Topic) -> TypeAdapter[Any]:
+    models = topic.carries
+    if len(models) == 1:
+        return TypeAdapter(models[0])
+    union = reduce(lambda a, b: a | b, models)  # type: ignore[operator,arg-type,return-value]
+    return TypeAdapter(Annotated[union, Field(discriminator="event_type")])
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Summarise a pydantic error as 'field: problem; ...' for people reading the DLQ."""
+    parts = []
+    for err in exc.errors(include_url=False)[:5]:
+        loc = ".".join(str(x) for x in err["loc"]) or "(body)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def encode(event: BaseModel) -> bytes:
+    """Serialise an event for the wire (JSON, UTF-8)."""
+    return event.model_dump_json(exclude_none=False).encode()
+
+
+def to_message(topic: Topic, event: Envelope) -> Message:
+    """Address an event to a topic, keyed by its session."""
+    return Message(topic.name, event.key, encode(event))
+
+
+def dead_letter(record: Record, *, reason: str, error: str, service: str) -> Message:
+    """Wrap a rejected record, keeping its original bytes, for ``baton.dlq``."""
+    letter = DeadLetter(
+        reason=reason,
+        error=error[:2000],
+        service=service,
+        source_topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key.decode(errors="replace") if record.key else None,
+        original_b64=base64.b64encode(record.value).decode(),
+    )
+    return Message(DLQ.name, record.key or b"", encode(letter))

@@ -1,0 +1,157 @@
+"""Kafka adapter on aiokafka: acks=all, idempotent producer, manual commits after effects."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.bus.base import Message, Record
+
+
+class KafkaPublisher:
+    """Publish batches and wait for every acknowledgement before returning."""
+
+    def __init__(
+        self, bootstrap: str, *, client_id: str, linger_ms: int = 2, prefix: str = ""
+    ) -> None:
+        self._prefix = prefix
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=linger_ms,
+            max_batch_size=256 * 1024,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        futures = [
+            await self._producer.send(self._prefix + m.topic, value=m.value, key=m.key)
+            for m in messages
+        ]
+        if futures:
+            await asyncio.gather(*futures)
+
+
+class KafkaSubscription:
+    """A consumer-group member that only commits what the caller says is done."""
+
+    def __init__(
+        self, bootstrap: str, topics: Sequence[str], *, group: str, client_id: str, prefix: str = ""
+    ) -> None:
+        self._prefix = prefix
+        self._topics = [prefix + t for t in topics]
+        self._consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_wait_ms=50,
+        )
+
+    async def start(self) -> None:
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    async def poll(self, *, max_records: int, timeout_ms: int) -> list[Record]:
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        records: list[Record] = []
+        for tp, messages in batches.items():
+            records.extend(
+                Record(tp.topic[len(self._prefix) :], tp.partition, m.offset, m.key, m.value or b"", m.timestamp)
+                for m in messages
+            )
+        return records
+
+    async def commit(self) -> None:
+        await self._consumer.commit()
+
+    async def rewind(self) -> None:
+        partitions: set[TopicPartition] = self._consumer.assignment()
+        for tp in partitions:
+            committed = await self._consumer.committed(tp)
+            if committed is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, committed)
+
+
+class KafkaBus:
+    """Build publishers and subscriptions for one Kafka cluster."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        linger_ms: int = 2,
+        replication_factor: int = 1,
+        topic_prefix: str = "",
+    ) -> None:
+        self.bootstrap = bootstrap
+        # Prepended to every topic name on the wire: isolates test runs or environments
+        # sharing one cluster. Empty in production, so the public names are the contract.
+        self.topic_prefix = topic_prefix
+        self._linger_ms = linger_ms
+        self._replication = replication_factor
+
+    def publisher(self, *, client_id: str) -> KafkaPublisher:
+        return KafkaPublisher(
+            self.bootstrap, client_id=client_id, linger_ms=self._linger_ms, prefix=self.topic_prefix
+        )
+
+    def subscription(
+        self, topics: Sequence[str], *, group: str, client_id: str
+    ) -> KafkaSubscription:
+        return KafkaSubscription(
+            self.bootstrap, topics, group=group, client_id=client_id, prefix=self.topic_prefix
+        )
+
+    async def ensure_topics(self, names: Sequence[str], *, partitions: int) -> None:
+        """Create missing topics; existing ones are left as they are."""
+        names = [self.topic_prefix + n for n in names]
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="baton-admin")
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [
+                NewTopic(name, num_partitions=partitions, replication_factor=self._replication)
+                for name in names
+                if name not in existing
+            ]
+            if missing:
+                try:
+                    await admin.create_topics(missing)
+                except TopicAlreadyExistsError:
+                    pass  # another service won the race; that is the state we want
+            await _wait_for_leaders(admin, list(names))
+        finally:
+            await admin.close()
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    for _ in range(100):
+        described = await admin.describe_topics(names)
+        if all(
+            t.get("error_code", 0) == 0
+            and t.get("partitions")
+            and all(p.get("leader", -1) >= 0 for p in t["partitions"])
+            for t in described
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"topics have no leader yet: {names}")

@@ -1,0 +1,39 @@
+"""Settings shared by every service; the environment is read here and nowhere else."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BatonSettings(BaseSettings):
+    """Connection and runtime settings common to all services (env prefix ``BATON_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "BATON_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "BATON_REDIS_URL"),
+    )
+    topic_prefix: str = Field(default="", description="Test/environment isolation only.")
+    topic_partitions: int = Field(default=6, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+    session_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    consumer_group_prefix: str = "baton"
+    batch_max_records: int = Field(default=1000, ge=1)
+    batch_timeout_ms: int = Field(default=20, ge=0)
+    producer_linger_ms: int = Field(default=2, ge=0)
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+    metrics_host: str = "127.0.0.1"
+
+
+class ServiceSettings(BatonSettings):
+    """Settings of one stream service; subclasses set the name and metrics port."""
+
+    service_name: str = "baton"
+    metrics_port: int = Field(default=0, ge=0, le=65535)

@@ -1,0 +1,1 @@
+"""Versioned event schemas and the topic map; import from the submodules."""

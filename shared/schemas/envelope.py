@@ -1,0 +1,71 @@
+"""The envelope every Baton event travels in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = 1
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+def utcnow() -> datetime:
+    """Return an aware UTC timestamp."""
+    return datetime.now(UTC)
+
+
+def new_event_id() -> str:
+    """Return a fresh random event id."""
+    return str(uuid.uuid4())
+
+
+_NAMESPACE = uuid.UUID("6f1c1e4e-2f8b-4c3a-9d8e-5b7a0c2d1e90")
+
+
+def derived_id(*parts: object) -> str:
+    """Return a deterministic id, so a redelivered input yields outputs with the same ids."""
+    return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
+
+
+class TraceContext(BaseModel):
+    """W3C-style trace context carried from the platform's event to the handoff packet."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    trace_id: str | None = None
+    parent_event_id: str | None = None
+    # When the originating customer turn entered Baton; lets any hop measure end-to-end latency.
+    origin_at: datetime | None = None
+
+
+class Envelope(BaseModel):
+    """Fields common to every event; subclasses fix ``event_type``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    event_id: Identifier = Field(default_factory=new_event_id)
+    event_type: str
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=1)
+    tenant_id: Identifier
+    session_id: Identifier
+    seq: int = Field(default=0, ge=0, description="Turn sequence number within the session.")
+    occurred_at: datetime = Field(default_factory=utcnow)
+    producer: str = "platform"
+    trace: TraceContext = Field(default_factory=TraceContext)
+
+    @property
+    def key(self) -> bytes:
+        """Partition key: every event of a session lands on one partition, in order."""
+        return f"{self.tenant_id}:{self.session_id}".encode()
+
+    def child_trace(self) -> TraceContext:
+        """Trace for an event caused by this one; the clock starts here if nobody started it."""
+        return TraceContext(
+            trace_id=self.trace.trace_id or self.event_id,
+            parent_event_id=self.event_id,
+            origin_at=self.trace.origin_at or self.occurred_at,
+        )

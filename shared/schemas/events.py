@@ -1,0 +1,304 @@
+"""Every event Baton reads or writes, in one place (schema version 1).
+
+Event names are past tense; ``event_type`` is the discriminator on the wire.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.schemas.envelope import Envelope, Identifier, utcnow
+
+JsonScalar = str | int | float | bool | None
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Channel(StrEnum):
+    CHAT = "chat"
+    VOICE = "voice"
+    MESSAGING = "messaging"
+    EMAIL = "email"
+
+
+class Action(StrEnum):
+    CONTINUE = "continue"
+    OFFER_HUMAN = "offer_human"
+    TRANSFER = "transfer"
+
+
+class SentimentLabel(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- inbound: baton.conversation.events -------------------------------------------------------
+
+
+class ConversationTurn(Envelope):
+    """One message in the conversation, from the customer, the bot, an agent or the system."""
+
+    event_type: Literal["conversation.turn"] = "conversation.turn"
+    seq: int = Field(ge=1, description="1 for the session's first turn, then +1 per turn.")
+    role: Role
+    text: str = Field(max_length=20_000)
+    channel: Channel = Channel.CHAT
+    customer_id: Identifier | None = None
+    language: str | None = None
+    metadata: dict[str, JsonScalar] = Field(default_factory=dict)
+
+
+class SessionStarted(Envelope):
+    """The platform opened a session."""
+
+    event_type: Literal["session.started"] = "session.started"
+    channel: Channel = Channel.CHAT
+    customer_id: Identifier | None = None
+    metadata: dict[str, JsonScalar] = Field(default_factory=dict)
+
+
+class SessionEnded(Envelope):
+    """The session closed without a confirmed resolution (abandoned, timed out, closed)."""
+
+    event_type: Literal["session.ended"] = "session.ended"
+    reason: str = "closed"
+
+
+class SessionResolved(Envelope):
+    """The customer's issue was resolved, by the bot or by an agent."""
+
+    event_type: Literal["session.resolved"] = "session.resolved"
+    resolved_by: Role = Role.BOT
+
+
+ConversationEvent = Annotated[
+    ConversationTurn | SessionStarted | SessionEnded | SessionResolved,
+    Field(discriminator="event_type"),
+]
+
+
+# --- analyses ----------------------------------------------------------------------------------
+
+
+class Entity(_Part):
+    """A fact found in a customer's words: an amount, an order number, a date, an email..."""
+
+    kind: str
+    value: str
+    text: str
+    currency: str | None = None
+    amount: float | None = None
+
+
+class IntentScore(_Part):
+    intent: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class IntentDetected(Envelope):
+    """What the customer wants in one turn, and whether the bot's model understood it at all."""
+
+    event_type: Literal["intent.detected"] = "intent.detected"
+    producer: str = "intent"
+    turn_event_id: str
+    intent: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    in_scope: bool
+    tier: str = "routine"
+    topic: str | None = None
+    alternatives: list[IntentScore] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    model: str = "unknown"
+
+
+class SentimentScored(Envelope):
+    """How the customer feels in one turn, with the cues that were found."""
+
+    event_type: Literal["sentiment.scored"] = "sentiment.scored"
+    producer: str = "sentiment"
+    turn_event_id: str
+    score: float = Field(ge=-1.0, le=1.0)
+    label: SentimentLabel
+    frustration: bool = False
+    urgency: bool = False
+    cues: list[str] = Field(default_factory=list)
+    model: str = "unknown"
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+
+class Reason(_Part):
+    """One rule that fired, with the evidence that made it fire."""
+
+    code: str
+    detail: str
+    turns: list[int] = Field(default_factory=list)
+    evidence: dict[str, JsonScalar | list[JsonScalar]] = Field(default_factory=dict)
+
+
+class EscalationDecided(Envelope):
+    """The decision taken after a customer turn was fully analysed, and why."""
+
+    event_type: Literal["escalation.decided"] = "escalation.decided"
+    producer: str = "escalation"
+    action: Action
+    reasons: list[Reason] = Field(default_factory=list)
+    priority: int = Field(default=3, ge=1, le=5, description="1 is most urgent.")
+    queue: str = "general"
+    episode: int = Field(default=1, ge=1)
+    channel: Channel = Channel.CHAT
+    customer_id: str | None = None
+    policy_version: str = "builtin-1"
+
+    @property
+    def escalates(self) -> bool:
+        return self.action is Action.TRANSFER
+
+
+# --- handoff packet (outbound: baton.handoff.packets) ------------------------------------------
+
+
+class TranscriptLine(_Part):
+    seq: int
+    role: Role
+    text: str
+    at: datetime
+
+
+class TurnIntent(_Part):
+    seq: int
+    intent: str
+    confidence: float
+    in_scope: bool
+    tier: str
+    topic: str | None = None
+
+
+class TurnSentiment(_Part):
+    seq: int
+    score: float
+    label: SentimentLabel
+    frustration: bool = False
+    urgency: bool = False
+
+
+class SentimentTrajectory(_Part):
+    """The direction the customer's mood is taking over the conversation."""
+
+    points: list[TurnSentiment] = Field(default_factory=list)
+    latest: float | None = None
+    mean: float | None = None
+    trend: float = Field(default=0.0, description="Least-squares slope of score per turn.")
+    consecutive_negative: int = 0
+    worsening: bool = False
+
+
+class Fact(_Part):
+    """Something the customer already told the bot, so the agent never asks again."""
+
+    kind: str
+    value: str
+    seq: int
+    text: str
+
+
+class CustomerProfile(_Part):
+    customer_id: str
+    name: str | None = None
+    tier: str | None = None
+    lifetime_value: float | None = None
+    attributes: dict[str, JsonScalar] = Field(default_factory=dict)
+
+
+class PastSession(_Part):
+    session_id: str
+    intents: list[str] = Field(default_factory=list)
+    outcome: str
+    at: datetime
+
+
+class HandoffPacketBuilt(Envelope):
+    """Everything an agent needs to take over without asking the customer to repeat anything."""
+
+    event_type: Literal["handoff.packet"] = "handoff.packet"
+    producer: str = "context"
+    packet_id: str
+    episode: int = Field(ge=1)
+    decided_seq: int
+    action: Action = Action.TRANSFER
+    reasons: list[Reason]
+    priority: int = Field(ge=1, le=5)
+    queue: str
+    channel: Channel
+    summary: str
+    transcript: list[TranscriptLine]
+    intents: list[TurnIntent]
+    sentiment: SentimentTrajectory
+    facts: list[Fact]
+    customer: CustomerProfile | None = None
+    history: list[PastSession] = Field(default_factory=list)
+    repeat_contact: bool = False
+    complete: bool = True
+    missing: list[str] = Field(default_factory=list, description="Analyses still absent at build.")
+    policy_version: str = "builtin-1"
+    built_at: datetime = Field(default_factory=utcnow)
+
+
+# --- dead letters (baton.dlq) ------------------------------------------------------------------
+
+
+class DeadLetter(BaseModel):
+    """Input Baton could not use, with the reason and the original bytes (base64)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_type: Literal["dead.letter"] = "dead.letter"
+    reason: str
+    error: str
+    service: str
+    source_topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    original_b64: str
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+AnyEvent = Annotated[
+    ConversationTurn
+    | SessionStarted
+    | SessionEnded
+    | SessionResolved
+    | IntentDetected
+    | SentimentScored
+    | EscalationDecided
+    | HandoffPacketBuilt,
+    Field(discriminator="event_type"),
+]
+
+ALL_EVENTS: tuple[type[BaseModel], ...] = (
+    ConversationTurn,
+    SessionStarted,
+    SessionEnded,
+    SessionResolved,
+    IntentDetected,
+    SentimentScored,
+    EscalationDecided,
+    HandoffPacketBuilt,
+    DeadLetter,
+)

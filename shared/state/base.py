@@ -1,0 +1,63 @@
+"""The state-store interface: idempotent, atomic updates of per-session hashes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+def session_key(tenant_id: str, session_id: str, namespace: str) -> str:
+    """Return the hash key of one service's view of a session (hash-tagged for Redis Cluster)."""
+    return f"baton:{{{tenant_id}:{session_id}}}:{namespace}"
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Fields to set on one session hash; ``only_new`` keeps the first value ever written."""
+
+    key: str
+    fields: Mapping[str, bytes]
+    only_new: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A session hash right after a write, and how many fields that write changed."""
+
+    changed: int
+    fields: dict[str, bytes] = field(default_factory=dict)
+
+
+class StateStore(Protocol):
+    async def apply(self, writes: Sequence[Write], *, ttl_seconds: int) -> list[Snapshot]:
+        """Apply each write atomically, in order, and return the hash after each one."""
+
+    async def read(self, key: str) -> dict[str, bytes]: ...
+
+    async def claim(
+        self, key: str, field: str, value: bytes, *, ttl_seconds: int
+    ) -> tuple[bool, bytes]:
+        """Set ``field`` only if absent; return whether we set it and the value it holds."""
+
+    async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None: ...
+
+    async def schedule(self, queue: str, member: str, due_at: float) -> None:
+        """Add ``member`` to a due-time queue unless it is already there."""
+
+    async def due(self, queue: str, now: float, *, limit: int) -> list[str]: ...
+
+    async def take(self, queue: str, member: str) -> bool:
+        """Remove ``member``; True for exactly one caller, so one worker acts on it."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: int | None = None) -> None: ...
+
+    async def hash_set(self, key: str, field: str, value: bytes, *, ttl_seconds: int) -> None: ...
+
+    async def hash_all(self, key: str) -> dict[str, bytes]: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...

@@ -14,7 +14,9 @@ ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
 class HealthServer:
     """``/healthz`` (process alive), ``/readyz`` (dependencies answer), ``/metrics``."""
 
-    def __init__(self, service: str, host: str, port: int, checks: dict[str, ReadinessCheck]) -> None:
+    def __init__(
+        self, service: str, host: str, port: int, checks: dict[str, ReadinessCheck]
+    ) -> None:
         self.service = service
         self._host, self._port = host, port
         self._checks = checks

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.errors import KafkaError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -34,7 +35,7 @@ log = get_logger("baton.runtime")
 
 BatchHandler = Callable[[Sequence[Envelope]], Awaitable[list[Message]]]
 AfterPublish = Callable[[Sequence[Message]], Awaitable[None]]
-Background = Callable[[Publisher, asyncio.Event], Awaitable[None]]
+Background = Callable[[Publisher, asyncio.Event], Coroutine[Any, Any, None]]
 
 # Errors that mean "the broker or store is unreachable": retry the batch, never dead-letter it.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -94,7 +95,9 @@ class StreamRunner:
     async def run(self, stop: asyncio.Event) -> None:
         publisher = self._bus.publisher(client_id=f"baton-{self.app.name}")
         subscription = self._bus.subscription(
-            [t.name for t in self.app.consumes], group=self._group, client_id=f"baton-{self.app.name}"
+            [t.name for t in self.app.consumes],
+            group=self._group,
+            client_id=f"baton-{self.app.name}",
         )
         await publisher.start()
         await subscription.start()
@@ -117,7 +120,9 @@ class StreamRunner:
                     backoff = 0.1
                 except TRANSIENT_ERRORS as exc:
                     RETRIES.labels(self.app.name).inc()
-                    log.warning("batch_retry", error=repr(exc), records=len(records), backoff=backoff)
+                    log.warning(
+                        "batch_retry", error=repr(exc), records=len(records), backoff=backoff
+                    )
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     await subscription.rewind()
@@ -139,7 +144,9 @@ class StreamRunner:
             for r, why in bad
         ]
         for r, why in bad:
-            log.warning("dead_letter", topic=r.topic, partition=r.partition, offset=r.offset, reason=why)
+            log.warning(
+                "dead_letter", topic=r.topic, partition=r.partition, offset=r.offset, reason=why
+            )
         events = [d.event for d in good]
         try:
             out += await self.app.handle(events)
@@ -159,7 +166,10 @@ class StreamRunner:
                     )
                     out.append(
                         dead_letter(
-                            d.record, reason="processing_failed", error=repr(exc), service=self.app.name
+                            d.record,
+                            reason="processing_failed",
+                            error=repr(exc),
+                            service=self.app.name,
                         )
                     )
         await publisher.publish(out)

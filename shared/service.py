@@ -15,10 +15,14 @@ from shared.observability import HealthServer, ReadinessCheck
 from shared.runtime import StreamApp, StreamRunner
 from shared.schemas.topics import ALL_TOPICS
 
-Bootstrap = Callable[[ServiceSettings], AbstractAsyncContextManager[tuple[StreamApp, dict[str, ReadinessCheck]]]]
+Bootstrap = Callable[
+    [ServiceSettings], AbstractAsyncContextManager[tuple[StreamApp, dict[str, ReadinessCheck]]]
+]
 
 
-async def serve(settings: ServiceSettings, bootstrap: Bootstrap, *, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    settings: ServiceSettings, bootstrap: Bootstrap, *, stop: asyncio.Event | None = None
+) -> None:
     """Start the service's clients inside ``bootstrap`` and process until SIGINT/SIGTERM."""
     configure_logging(settings.service_name, level=settings.log_level, fmt=settings.log_format)
     log = get_logger("baton.service")
@@ -66,12 +70,12 @@ async def ensure_all_topics(bus: KafkaBus, settings: ServiceSettings) -> None:
     delay = 0.5
     for attempt in range(30):
         try:
-            await bus.ensure_topics([t.name for t in ALL_TOPICS], partitions=settings.topic_partitions)
+            await bus.ensure_topics(
+                [t.name for t in ALL_TOPICS], partitions=settings.topic_partitions
+            )
             return
         except Exception as exc:  # broker not up yet: keep trying for a while, then give up
             log.warning("kafka_not_ready", attempt=attempt, error=repr(exc))
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 5.0)
     raise RuntimeError(f"Kafka at {settings.kafka_bootstrap_servers} did not answer")
-
-

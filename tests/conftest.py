@@ -52,7 +52,10 @@ def infra() -> Iterator[Infra]:
         from testcontainers.kafka import KafkaContainer
         from testcontainers.redis import RedisContainer
 
-        with KafkaContainer("apache/kafka:3.9.1").with_kraft() as k, RedisContainer("redis:7-alpine") as r:
+        with (
+            KafkaContainer("apache/kafka:3.9.1").with_kraft() as k,
+            RedisContainer("redis:7-alpine") as r,
+        ):
             yield Infra(
                 k.get_bootstrap_server(),
                 f"redis://{r.get_container_host_ip()}:{r.get_exposed_port(6379)}/0",

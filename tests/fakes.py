@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from shared.schemas.events import Entity
-
 from services.nlu.intent_model import IntentPrediction
 from services.nlu.sentiment_model import SentimentResult
+from shared.schemas.events import Entity
 
 KEYWORDS = {
     "human_request": ("person", "human", "agent"),

@@ -14,14 +14,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from shared.bus.base import Bus, Message
-from shared.bus.codec import to_message
-from shared.runtime import StreamRunner
-from shared.schemas.envelope import Envelope
-from shared.schemas.events import DeadLetter, EscalationDecided, HandoffPacketBuilt
-from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, DLQ, HANDOFF_PACKETS
-from shared.state.base import StateStore
-
 from services.context import app as context_app
 from services.context import handlers as context_handlers
 from services.context.crm import CustomerDirectory, StoredCustomerDirectory
@@ -33,6 +25,13 @@ from services.intent import app as intent_app
 from services.intent import handlers as intent_handlers
 from services.sentiment import app as sentiment_app
 from services.sentiment import handlers as sentiment_handlers
+from shared.bus.base import Bus, Message
+from shared.bus.codec import to_message
+from shared.runtime import StreamRunner
+from shared.schemas.envelope import Envelope
+from shared.schemas.events import DeadLetter, EscalationDecided, HandoffPacketBuilt
+from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, DLQ, HANDOFF_PACKETS
+from shared.state.base import StateStore
 
 
 @dataclass

@@ -21,7 +21,6 @@ from shared.schemas.events import (
     SentimentScored,
 )
 from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, INTENTS, SENTIMENTS
-
 from tests.harness import Watcher, publish_to, send
 
 TENANT = "acme"
@@ -31,7 +30,9 @@ def sid(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:10]}"
 
 
-def conversation(session: str, turns: list[tuple[str, str]], customer: str | None = None) -> list[Envelope]:
+def conversation(
+    session: str, turns: list[tuple[str, str]], customer: str | None = None
+) -> list[Envelope]:
     start = utcnow()
     return [
         ConversationTurn(
@@ -196,7 +197,10 @@ async def malformed_goes_to_dlq_and_processing_goes_on(bus: Bus, watcher: Watche
     await send(bus, conversation(s, HUMAN))
     assert await watcher.until(lambda: watcher.packets_for(s)), "later events were not processed"
     assert await watcher.until(
-        lambda: len([d for d in watcher.dead if marker in base64.b64decode(d.original_b64).decode()]) >= 2
+        lambda: (
+            len([d for d in watcher.dead if marker in base64.b64decode(d.original_b64).decode()])
+            >= 2
+        )
     )
     mine = [d for d in watcher.dead if marker in base64.b64decode(d.original_b64).decode()]
     assert len(mine) == 2, "each bad record is dead-lettered once"
@@ -209,16 +213,26 @@ async def malformed_goes_to_dlq_and_processing_goes_on(bus: Bus, watcher: Watche
 
 async def interleaved_sessions_stay_apart(bus: Bus, watcher: Watcher) -> None:
     a, b = sid("alpha"), sid("beta")
-    conv_a = conversation(a, [("customer", "My order #AAA111 is late"), ("customer", "get me a human agent")])
+    conv_a = conversation(
+        a, [("customer", "My order #AAA111 is late"), ("customer", "get me a human agent")]
+    )
     conv_b = conversation(
-        b, [("customer", "there is a charge I didn't make, fraud!"), ("customer", "order #BBB222 too")]
+        b,
+        [
+            ("customer", "my order #BBB222 is late"),
+            ("customer", "and there is a charge I didn't make, this is fraud!"),
+        ],
     )
     mixed = [e for pair in zip(conv_a, conv_b, strict=True) for e in pair]
     await send(bus, mixed)
     assert await watcher.until(lambda: watcher.packets_for(a) and watcher.packets_for(b))
     pa, pb = watcher.packets_for(a)[0], watcher.packets_for(b)[0]
-    assert {t.text for t in pa.transcript} == {e.text for e in conv_a if isinstance(e, ConversationTurn)}
-    assert {t.text for t in pb.transcript} == {e.text for e in conv_b if isinstance(e, ConversationTurn)}
+    assert {t.text for t in pa.transcript} == {
+        e.text for e in conv_a if isinstance(e, ConversationTurn)
+    }
+    assert {t.text for t in pb.transcript} == {
+        e.text for e in conv_b if isinstance(e, ConversationTurn)
+    }
     assert {f.value for f in pa.facts if f.kind == "order_number"} == {"AAA111"}
     assert {f.value for f in pb.facts if f.kind == "order_number"} == {"BBB222"}
     assert pa.queue != pb.queue or pa.reasons != pb.reasons
@@ -231,4 +245,7 @@ FULL_PIPELINE = (
     malformed_goes_to_dlq_and_processing_goes_on,
     interleaved_sessions_stay_apart,
 )
-CONTEXT_ONLY = (late_out_of_order_analyses_still_complete, missing_analysis_is_marked_after_the_wait)
+CONTEXT_ONLY = (
+    late_out_of_order_analyses_still_complete,
+    missing_analysis_is_marked_after_the_wait,
+)

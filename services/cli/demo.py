@@ -8,12 +8,11 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.traffic.conversations import read_conversations, to_events
 from shared.bus.codec import to_message
 from shared.bus.kafka import KafkaBus
 from shared.schemas.events import HandoffPacketBuilt
 from shared.schemas.topics import CONVERSATION_EVENTS, HANDOFF_PACKETS
-
-from services.traffic.conversations import read_conversations, to_events
 
 
 async def publish_conversations(
@@ -47,21 +46,29 @@ def render_packet(p: HandoffPacketBuilt) -> str:
     ]
     if p.customer:
         c = p.customer
-        lines.append(f"Customer: {c.name or '?'} [{c.customer_id}] tier={c.tier} value={c.lifetime_value}")
+        lines.append(
+            f"Customer: {c.name or '?'} [{c.customer_id}] tier={c.tier} value={c.lifetime_value}"
+        )
     if p.history:
         lines.append(
-            "History: " + "; ".join(f"{h.session_id} {h.outcome} {','.join(h.intents)}" for h in p.history[:3])
+            "History: "
+            + "; ".join(f"{h.session_id} {h.outcome} {','.join(h.intents)}" for h in p.history[:3])
         )
     if p.facts:
         lines.append("Facts: " + "; ".join(f"{f.kind}={f.value}" for f in p.facts))
     traj = p.sentiment
     lines.append(
-        f"Sentiment: latest={traj.latest} trend={traj.trend} negative_run={traj.consecutive_negative}"
+        f"Sentiment: latest={traj.latest} trend={traj.trend} "
+        f"negative_run={traj.consecutive_negative}"
     )
     lines.append("Transcript:")
     intents = {i.seq: i for i in p.intents}
     for t in p.transcript:
-        tag = f"  [{intents[t.seq].intent} {intents[t.seq].confidence:.2f}]" if t.seq in intents else ""
+        tag = (
+            f"  [{intents[t.seq].intent} {intents[t.seq].confidence:.2f}]"
+            if t.seq in intents
+            else ""
+        )
         lines.append(f"  {t.seq:>2} {t.role.value:<8} {t.text}{tag}")
     if p.missing:
         lines.append(f"Missing at build time: {', '.join(p.missing)}")

@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 
+from services.cli.registry import SERVICES
 from shared.config import BatonSettings
 
-from services.cli.registry import SERVICES
-
-app = typer.Typer(help="Baton: explainable bot-to-human escalation on Kafka and Redis.", no_args_is_help=True)
+app = typer.Typer(
+    help="Baton: explainable bot-to-human escalation on Kafka and Redis.", no_args_is_help=True
+)
 schemas_app = typer.Typer(help="Event schemas.", no_args_is_help=True)
 crm_app = typer.Typer(help="Customer profiles for handoff packets.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
@@ -38,8 +39,11 @@ def _run(coro: object) -> None:
 @app.command()
 def run(
     service: Annotated[str, typer.Argument(help="intent | sentiment | escalation | context | all")],
-    demo: Annotated[bool, typer.Option(help="With 'all': publish sample conversations and print packets.")] = False,
-    samples: Annotated[Path, typer.Option(help="Conversations (JSONL) for --demo.")] = SAMPLES / "demo.jsonl",
+    demo: Annotated[
+        bool, typer.Option(help="With 'all': publish sample conversations and print packets.")
+    ] = False,
+    samples: Annotated[Path, typer.Option(help="Conversations (JSONL) for --demo.")] = SAMPLES
+    / "demo.jsonl",
 ) -> None:
     """Run one service in this process, or all of them as child processes."""
     if service == "all":
@@ -47,7 +51,9 @@ def run(
         return
     entry = SERVICES.get(service)
     if entry is None:
-        raise typer.BadParameter(f"unknown service {service!r}; choose from {', '.join(SERVICES)} or all")
+        raise typer.BadParameter(
+            f"unknown service {service!r}; choose from {', '.join(SERVICES)} or all"
+        )
     from shared.service import serve
 
     _run(serve(entry.settings(), entry.bootstrap()))
@@ -56,28 +62,37 @@ def run(
 async def _run_all(*, demo: bool, samples: Path) -> None:
     import signal
 
-    from shared.bus.kafka import KafkaBus
-    from shared.state.redis import RedisStateStore
-
     from services.cli.demo import PacketTail, publish_conversations
     from services.cli.supervisor import Supervisor
     from services.context.crm import StoredCustomerDirectory, read_export
+    from shared.bus.kafka import KafkaBus
+    from shared.state.redis import RedisStateStore
 
     settings = BatonSettings()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    sup = Supervisor(list(SERVICES))
+    from services.gateway.settings import GatewaySettings
+
+    gateway = GatewaySettings()
+    sup = Supervisor(list(SERVICES), gateway_port=gateway.gateway_port)
     await sup.start()
     try:
         await sup.wait_ready()
-        print(f"baton: all services ready ({', '.join(SERVICES)}); Kafka {settings.kafka_bootstrap_servers}, "
-              f"Redis {settings.redis_url}", flush=True)
+        print(
+            f"baton: all services ready ({', '.join(SERVICES)}, gateway "
+            f"http://{gateway.gateway_host}:{gateway.gateway_port}/docs); "
+            f"Kafka {settings.kafka_bootstrap_servers}, "
+            f"Redis {settings.redis_url}",
+            flush=True,
+        )
         tail_task = None
         if demo:
             store = RedisStateStore.from_url(settings.redis_url)
-            loaded = await StoredCustomerDirectory(store).load("demo", read_export(SAMPLES / "crm.json"))
+            loaded = await StoredCustomerDirectory(store).load(
+                "demo", read_export(SAMPLES / "crm.json")
+            )
             await store.close()
             bus = KafkaBus(settings.kafka_bootstrap_servers)
             run_id = uuid.uuid4().hex[:6]
@@ -85,8 +100,11 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
             await tail.start()
             tail_task = asyncio.create_task(tail.run(stop))
             n = await publish_conversations(bus, samples, suffix=run_id, pause_s=0.05)
-            print(f"baton: loaded {loaded} CRM profiles; published {n} sample conversations "
-                  f"(run {run_id}); handoff packets follow. Ctrl-C to stop.", flush=True)
+            print(
+                f"baton: loaded {loaded} CRM profiles; published {n} sample conversations "
+                f"(run {run_id}); handoff packets follow. Ctrl-C to stop.",
+                flush=True,
+            )
         while not stop.is_set():
             if crashed := sup.crashed():
                 print(f"baton: service(s) exited: {', '.join(crashed)}", file=sys.stderr)
@@ -102,18 +120,42 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
         await sup.stop()
 
 
+@app.command("gateway")
+def gateway_cmd() -> None:
+    """Run the HTTP ingest gateway (POST /v1/events; OpenAPI at /docs)."""
+    import uvicorn
+
+    from services.gateway.app import create_app
+    from services.gateway.settings import GatewaySettings
+    from shared.bus.kafka import KafkaBus
+    from shared.logging import configure_logging
+
+    s = GatewaySettings()
+    configure_logging("gateway", level=s.log_level, fmt=s.log_format)
+    bus = KafkaBus(
+        s.kafka_bootstrap_servers,
+        linger_ms=s.producer_linger_ms,
+        replication_factor=s.topic_replication_factor,
+        topic_prefix=s.topic_prefix,
+    )
+    uvicorn.run(create_app(s, bus), host=s.gateway_host, port=s.gateway_port, log_level="warning")
+
+
 @app.command()
 def publish(
     file: Annotated[Path, typer.Argument(help="Conversations, one JSON object per line.")],
-    suffix: Annotated[str | None, typer.Option(help="Appended to session ids (replay twice).")] = None,
+    suffix: Annotated[
+        str | None, typer.Option(help="Appended to session ids (replay twice).")
+    ] = None,
 ) -> None:
     """Publish recorded conversations to baton.conversation.events."""
+    from services.cli.demo import publish_conversations
     from shared.bus.kafka import KafkaBus
 
-    from services.cli.demo import publish_conversations
-
     settings = BatonSettings()
-    n = asyncio.run(publish_conversations(KafkaBus(settings.kafka_bootstrap_servers), file, suffix=suffix))
+    n = asyncio.run(
+        publish_conversations(KafkaBus(settings.kafka_bootstrap_servers), file, suffix=suffix)
+    )
     typer.echo(f"published {n} conversations")
 
 
@@ -141,13 +183,17 @@ def topics_create(partitions: Annotated[int | None, typer.Option()] = None) -> N
 
     s = BatonSettings()
     bus = KafkaBus(s.kafka_bootstrap_servers, replication_factor=s.topic_replication_factor)
-    asyncio.run(bus.ensure_topics([t.name for t in ALL_TOPICS], partitions=partitions or s.topic_partitions))
+    asyncio.run(
+        bus.ensure_topics([t.name for t in ALL_TOPICS], partitions=partitions or s.topic_partitions)
+    )
     typer.echo("topics: " + ", ".join(t.name for t in ALL_TOPICS))
 
 
 @schemas_app.command("export")
 def schemas_export(
-    out: Annotated[Path, typer.Option(help="Directory for the JSON Schema files.")] = Path("shared/schemas/json"),
+    out: Annotated[Path, typer.Option(help="Directory for the JSON Schema files.")] = Path(
+        "shared/schemas/json"
+    ),
 ) -> None:
     """Write one JSON Schema per event, for platforms in any language."""
     from shared.schemas.export import export_schemas
@@ -158,13 +204,14 @@ def schemas_export(
 
 @crm_app.command("load")
 def crm_load(
-    file: Annotated[Path, typer.Argument(help="CRM export: JSON list, JSONL or CSV with a header.")],
+    file: Annotated[
+        Path, typer.Argument(help="CRM export: JSON list, JSONL or CSV with a header.")
+    ],
     tenant: Annotated[str, typer.Option(help="Tenant the customers belong to.")] = "demo",
 ) -> None:
     """Load customer profiles into Redis for handoff packets."""
-    from shared.state.redis import RedisStateStore
-
     from services.context.crm import StoredCustomerDirectory, read_export
+    from shared.state.redis import RedisStateStore
 
     async def go() -> int:
         store = RedisStateStore.from_url(BatonSettings().redis_url)
@@ -174,6 +221,26 @@ def crm_load(
             await store.close()
 
     typer.echo(f"loaded {asyncio.run(go())} profiles for tenant {tenant}")
+
+
+@app.command()
+def bench(
+    conversations: Annotated[int, typer.Option(help="Conversations in the flat-out phase.")] = 2000,
+    rate: Annotated[float, typer.Option(help="Customer turns/s in the latency phase.")] = 500.0,
+    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 10.0,
+    partitions: Annotated[int, typer.Option(help="Partitions per topic.")] = 4,
+) -> None:
+    """Measure turns/s and turn->decision/packet latency, against a bare aiokafka relay."""
+    from services.bench.run import bench as run_bench
+
+    asyncio.run(
+        run_bench(
+            conversations=conversations,
+            latency_rate=rate,
+            latency_seconds=seconds,
+            partitions=partitions,
+        )
+    )
 
 
 @app.command()

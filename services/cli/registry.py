@@ -36,6 +36,8 @@ SERVICES: dict[str, ServiceEntry] = {
             "services.escalation.app",
             "services.escalation.settings:EscalationSettings",
         ),
-        ServiceEntry("context", "services.context.app", "services.context.settings:ContextSettings"),
+        ServiceEntry(
+            "context", "services.context.app", "services.context.settings:ContextSettings"
+        ),
     )
 }

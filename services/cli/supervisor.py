@@ -17,15 +17,32 @@ from services.cli.registry import SERVICES
 class Supervisor:
     """Child processes, one per service, restarted never: a crash is reported, not hidden."""
 
-    def __init__(self, names: Sequence[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        port_offset: int = 0,
+        gateway_port: int | None = None,
+    ) -> None:
         self.names = list(names)
+        self._gateway_port = gateway_port
+        if gateway_port is not None:
+            self.names.append("gateway")
         self._env = {**os.environ, **(env or {})}
+        self._offset = port_offset
         self.procs: dict[str, asyncio.subprocess.Process] = {}
 
     async def start(self) -> None:
         for name in self.names:
+            if name == "gateway":
+                env = {**self._env, "BATON_GATEWAY_PORT": str(self.port(name))}
+                argv = ["gateway"]
+            else:
+                env = {**self._env, "BATON_METRICS_PORT": str(self.port(name))}
+                argv = ["run", name]
             self.procs[name] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "services.cli", "run", name, env=self._env
+                sys.executable, "-m", "services.cli", *argv, env=env
             )
 
     async def wait_ready(self, timeout: float = 90.0) -> None:
@@ -38,7 +55,7 @@ class Supervisor:
                     proc = self.procs[name]
                     if proc.returncode is not None:
                         raise RuntimeError(f"service {name} exited with {proc.returncode}")
-                    port = SERVICES[name].settings().metrics_port
+                    port = self.port(name)
                     try:
                         r = await client.get(f"http://127.0.0.1:{port}/readyz")
                         if r.status_code == 200:
@@ -49,6 +66,12 @@ class Supervisor:
                     raise TimeoutError(f"services not ready: {sorted(pending)}")
                 if pending:
                     await asyncio.sleep(0.3)
+
+    def port(self, name: str) -> int:
+        """Health port of a service: its default, shifted so two stacks can run side by side."""
+        if name == "gateway" and self._gateway_port is not None:
+            return self._gateway_port
+        return SERVICES[name].settings().metrics_port + self._offset
 
     def crashed(self) -> list[str]:
         return [n for n, p in self.procs.items() if p.returncode is not None]

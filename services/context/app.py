@@ -8,15 +8,6 @@ from collections.abc import AsyncIterator, Sequence
 
 import httpx
 
-from shared.bus.base import Message, Publisher
-from shared.bus.codec import to_message
-from shared.observability import ReadinessCheck
-from shared.runtime import StreamApp
-from shared.schemas.envelope import Envelope
-from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, INTENTS, SENTIMENTS, topic_for
-from shared.state.base import StateStore
-from shared.state.redis import RedisStateStore
-
 from services.context.crm import (
     CustomerDirectory,
     HttpCustomerDirectory,
@@ -27,6 +18,14 @@ from services.context.crm import (
 from services.context.handlers import Deps, after_publish, handle, sweeper
 from services.context.history import SessionHistory
 from services.context.settings import ContextSettings
+from shared.bus.base import Message, Publisher
+from shared.bus.codec import to_message
+from shared.observability import ReadinessCheck
+from shared.runtime import StreamApp
+from shared.schemas.envelope import Envelope
+from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, INTENTS, SENTIMENTS, topic_for
+from shared.state.base import StateStore
+from shared.state.redis import RedisStateStore
 
 
 def build_app(deps: Deps) -> StreamApp:
@@ -49,9 +48,7 @@ def build_app(deps: Deps) -> StreamApp:
     )
 
 
-def deps_for(
-    settings: ContextSettings, store: StateStore, directory: CustomerDirectory
-) -> Deps:
+def deps_for(settings: ContextSettings, store: StateStore, directory: CustomerDirectory) -> Deps:
     return Deps(
         store=store,
         directory=directory,
@@ -84,9 +81,10 @@ async def bootstrap(
         return await store.ping(), "redis"
 
     try:
-        yield build_app(deps_for(settings, store, LayeredDirectory(*directories))), {
-            "redis": redis_ready
-        }
+        yield (
+            build_app(deps_for(settings, store, LayeredDirectory(*directories))),
+            {"redis": redis_ready},
+        )
     finally:
         if client is not None:
             await client.aclose()

@@ -35,7 +35,9 @@ def profile_from_row(row: Mapping[str, Any]) -> CustomerProfile:
         tier=(str(row["tier"]) if row.get("tier") not in (None, "") else None),
         lifetime_value=float(ltv) if ltv not in (None, "") else None,
         attributes={
-            k: v for k, v in row.items() if k not in _CORE and isinstance(v, str | int | float | bool)
+            k: v
+            for k, v in row.items()
+            if k not in _CORE and isinstance(v, str | int | float | bool)
         },
     )
 
@@ -82,7 +84,9 @@ class HttpCustomerDirectory:
     A slow or failing CRM must never hold back a handoff, so errors give no profile.
     """
 
-    def __init__(self, client: httpx.AsyncClient, *, path: str = "/customers/{customer_id}") -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, path: str = "/customers/{customer_id}"
+    ) -> None:
         self._client = client
         self._path = path
 

@@ -11,11 +11,15 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
+from services.context.crm import CustomerDirectory
+from services.context.history import SessionHistory, is_repeat_contact
+from services.context.packet import assemble
+from services.context.session import NAMESPACE, missing_for, open_episodes, write_for
 from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
 from shared.logging import get_logger
@@ -31,11 +35,6 @@ from shared.schemas.events import (
 )
 from shared.schemas.topics import HANDOFF_PACKETS
 from shared.state.base import StateStore, session_key
-
-from services.context.crm import CustomerDirectory
-from services.context.history import SessionHistory, is_repeat_contact
-from services.context.packet import assemble
-from services.context.session import NAMESPACE, missing_for, open_episodes, write_for
 
 log = get_logger("baton.context")
 
@@ -115,13 +114,18 @@ async def build_and_claim(
     key = session_key(decision.tenant_id, decision.session_id, NAMESPACE)
     member = _member(decision.tenant_id, decision.session_id, decision.episode)
     won, _ = await deps.store.claim(
-        key, f"h:{decision.episode}", packet.model_dump_json().encode(), ttl_seconds=deps.ttl_seconds
+        key,
+        f"h:{decision.episode}",
+        packet.model_dump_json().encode(),
+        ttl_seconds=deps.ttl_seconds,
     )
     if not won:
         return None
     # Until Kafka acknowledges the packet it sits in the outbox; the sweeper re-sends it
     # if this process dies first (same packet id, so desktops de-duplicate).
-    await deps.store.schedule(deps.outbox_queue, member, deps.clock() + deps.republish_after_seconds)
+    await deps.store.schedule(
+        deps.outbox_queue, member, deps.clock() + deps.republish_after_seconds
+    )
     await deps.store.take(deps.pending_queue, member)
     if customer_id:
         await deps.history.record(
@@ -155,7 +159,11 @@ async def _record_history(event: Envelope, fields: dict[str, bytes], deps: Deps)
     outcome = orjson.loads(fields["outcome"])["outcome"] if "outcome" in fields else "ended"
     escalated = any(f.startswith("h:") for f in fields)
     intents = sorted(
-        {IntentDetected.model_validate_json(v).intent for k, v in fields.items() if k.startswith("i:")}
+        {
+            IntentDetected.model_validate_json(v).intent
+            for k, v in fields.items()
+            if k.startswith("i:")
+        }
     )
     await deps.history.record(
         event.tenant_id,
@@ -175,7 +183,9 @@ async def after_publish(messages: Sequence[Message], deps: Deps) -> None:
         if m.topic != HANDOFF_PACKETS.name:
             continue
         packet = HandoffPacketBuilt.model_validate_json(m.value)
-        await deps.store.take(deps.outbox_queue, _member(packet.tenant_id, packet.session_id, packet.episode))
+        await deps.store.take(
+            deps.outbox_queue, _member(packet.tenant_id, packet.session_id, packet.episode)
+        )
         if packet.trace.origin_at is not None:
             TURN_LATENCY.labels("context", "packet").observe(
                 max(0.0, deps.clock() - packet.trace.origin_at.timestamp())
@@ -212,7 +222,9 @@ async def sweep_once(publisher: Publisher, deps: Deps) -> int:
     return sent
 
 
-async def sweeper(publisher: Publisher, stop: asyncio.Event, deps: Deps, interval: float = 0.1) -> None:
+async def sweeper(
+    publisher: Publisher, stop: asyncio.Event, deps: Deps, interval: float = 0.1
+) -> None:
     """Run ``sweep_once`` until stopped; errors are logged and retried, never fatal."""
     while not stop.is_set():
         try:
@@ -223,5 +235,3 @@ async def sweeper(publisher: Publisher, stop: asyncio.Event, deps: Deps, interva
             await asyncio.wait_for(stop.wait(), interval)
         except TimeoutError:
             pass
-
-

@@ -16,7 +16,7 @@ def key(tenant_id: str, customer_id: str) -> str:
 
 
 class SessionHistory:
-    """Past sessions in a Redis hash per customer, keyed by session id (so writes are idempotent)."""
+    """Past sessions in a hash per customer, keyed by session id, so writes are idempotent."""
 
     def __init__(self, store: StateStore, *, ttl_seconds: int = 180 * 24 * 3600) -> None:
         self._store = store
@@ -34,9 +34,7 @@ class SessionHistory:
         self, tenant_id: str, customer_id: str, *, exclude: str | None = None
     ) -> list[PastSession]:
         raw = await self._store.hash_all(key(tenant_id, customer_id))
-        entries = [
-            PastSession.model_validate_json(v) for k, v in raw.items() if k != exclude
-        ]
+        entries = [PastSession.model_validate_json(v) for k, v in raw.items() if k != exclude]
         return sorted(entries, key=lambda e: e.at, reverse=True)[:KEEP]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from services.context.summary import summarise
+from services.context.trajectory import trajectory
 from shared.schemas.envelope import TraceContext, derived_id
 from shared.schemas.events import (
     ConversationTurn,
@@ -22,9 +24,6 @@ from shared.schemas.events import (
 )
 from shared.stateful import seqs_with
 
-from services.context.summary import summarise
-from services.context.trajectory import trajectory
-
 
 def packet_id(tenant_id: str, session_id: str, episode: int) -> str:
     """The same episode always yields the same packet id, so desktops can de-duplicate."""
@@ -34,7 +33,9 @@ def packet_id(tenant_id: str, session_id: str, episode: int) -> str:
 def _merge_reasons(fields: dict[str, bytes], episode: int, upto: int) -> list[Reason]:
     seen: dict[str, Reason] = {}
     prefix = f"r:{episode}:"
-    for name in sorted((f for f in fields if f.startswith(prefix)), key=lambda f: int(f.split(":")[2])):
+    for name in sorted(
+        (f for f in fields if f.startswith(prefix)), key=lambda f: int(f.split(":")[2])
+    ):
         if int(name.split(":")[2]) > upto:
             continue
         for r in EscalationDecided.model_validate_json(fields[name]).reasons:
@@ -69,7 +70,9 @@ def assemble(
         for s in seqs_with(fields, "s")
         if s <= upto
     ]
-    transcript = [TranscriptLine(seq=t.seq, role=t.role, text=t.text, at=t.occurred_at) for t in turns]
+    transcript = [
+        TranscriptLine(seq=t.seq, role=t.role, text=t.text, at=t.occurred_at) for t in turns
+    ]
     turn_intents = [
         TurnIntent(
             seq=i.seq,
@@ -135,7 +138,9 @@ def _facts(intents: Sequence[IntentDetected], turns: Sequence[ConversationTurn])
     seen: set[tuple[str, str]] = set()
     customer_id = next((t.customer_id for t in turns if t.customer_id), None)
     if customer_id:
-        facts.append(Fact(kind="customer_id", value=customer_id, seq=turns[0].seq, text=customer_id))
+        facts.append(
+            Fact(kind="customer_id", value=customer_id, seq=turns[0].seq, text=customer_id)
+        )
         seen.add(("customer_id", customer_id))
     for i in intents:
         for e in i.entities:

@@ -47,22 +47,32 @@ def write_for(event: Envelope) -> Write | None:
                 },
             )
         case SessionStarted():
-            fields = {"channel": event.channel.value.encode(), "started_at": dumps(event.occurred_at)}
+            fields = {
+                "channel": event.channel.value.encode(),
+                "started_at": dumps(event.occurred_at),
+            }
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
             return Write(key, fields)
         case SessionResolved():
-            return Write(key, {"outcome": dumps({"outcome": "resolved", "by": event.resolved_by, "at": event.occurred_at})})
+            return Write(
+                key,
+                {
+                    "outcome": dumps(
+                        {"outcome": "resolved", "by": event.resolved_by, "at": event.occurred_at}
+                    )
+                },
+            )
         case SessionEnded():
-            return Write(key, {"outcome": dumps({"outcome": event.reason, "at": event.occurred_at})})
+            return Write(
+                key, {"outcome": dumps({"outcome": event.reason, "at": event.occurred_at})}
+            )
     return None
 
 
 def open_episodes(fields: dict[str, bytes]) -> list[int]:
     """Episodes with a transfer decision and no packet claimed yet."""
-    return sorted(
-        int(f[2:]) for f in fields if f.startswith("d:") and f"h:{f[2:]}" not in fields
-    )
+    return sorted(int(f[2:]) for f in fields if f.startswith("d:") and f"h:{f[2:]}" not in fields)
 
 
 def missing_for(fields: dict[str, bytes], upto: int) -> list[str]:

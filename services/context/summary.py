@@ -39,7 +39,13 @@ def summarise(
         given = "; ".join(f"{f.kind.replace('_', ' ')} {f.value}" for f in facts[:8])
         parts.append(f"Already provided: {given}.")
     if sentiment.latest is not None:
-        mood = "negative" if sentiment.latest < -0.05 else "positive" if sentiment.latest > 0.05 else "neutral"
+        mood = (
+            "negative"
+            if sentiment.latest < -0.05
+            else "positive"
+            if sentiment.latest > 0.05
+            else "neutral"
+        )
         trend = " and worsening" if sentiment.worsening else ""
         parts.append(f"Mood is {mood}{trend} (latest {sentiment.latest:+.2f}).")
     if repeat_contact:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+from services.escalation.handlers import Deps, handle
+from services.escalation.rules import Limits
+from services.escalation.settings import EscalationSettings
 from shared.bus.base import Message
 from shared.bus.codec import to_message
 from shared.metrics import DECISIONS, TURN_LATENCY
@@ -15,10 +18,6 @@ from shared.schemas.events import EscalationDecided
 from shared.schemas.topics import CONVERSATION_EVENTS, INTENTS, SENTIMENTS, topic_for
 from shared.state.base import StateStore
 from shared.state.redis import RedisStateStore
-
-from services.escalation.handlers import Deps, handle
-from services.escalation.rules import Limits
-from services.escalation.settings import EscalationSettings
 
 
 def build_app(deps: Deps) -> StreamApp:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.escalation.rules import Limits, decide
+from services.escalation.session import ready_turn, view_upto, write_for
 from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import (
     Channel,
@@ -16,9 +18,6 @@ from shared.schemas.events import (
 )
 from shared.state.base import StateStore, Write
 
-from services.escalation.rules import Limits, decide
-from services.escalation.session import ready_turn, view_upto, write_for
-
 
 @dataclass
 class Deps:
@@ -27,7 +26,9 @@ class Deps:
     limits: Limits
 
 
-def decision_for(event: Envelope, fields: dict[str, bytes], limits: Limits) -> EscalationDecided | None:
+def decision_for(
+    event: Envelope, fields: dict[str, bytes], limits: Limits
+) -> EscalationDecided | None:
     """Decide for the event's turn once its text, intent and sentiment are all in."""
     if not ready_turn(fields, event.seq):
         return None
@@ -67,4 +68,9 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
     return out
 
 
-HANDLED: tuple[type[Envelope], ...] = (ConversationTurn, IntentDetected, SentimentScored, SessionStarted)
+HANDLED: tuple[type[Envelope], ...] = (
+    ConversationTurn,
+    IntentDetected,
+    SentimentScored,
+    SessionStarted,
+)

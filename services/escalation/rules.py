@@ -10,15 +10,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.schemas.events import Action, Reason
-
 from services.escalation.session import SessionView
+from shared.schemas.events import Action, Reason
 
 HUMAN_INTENT = "human_request"
 SENSITIVE_TOPICS = ("fraud", "security", "billing_dispute", "legal", "health")
 
 # "talk to a person", "get me an agent", "real human please" -- but not "human resources".
-_HUMAN_WORDS = r"(?:human(?!\s+resources)|person|agent|representative|rep|operator|manager|supervisor|someone|somebody)"
+_HUMAN_WORDS = (
+    r"(?:human(?!\s+resources)|person|agent|representative|rep|operator"
+    r"|manager|supervisor|someone|somebody)"
+)
 _EXPLICIT = re.compile(
     rf"\b(?:(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|an|the|your|some)?\s*(?:real|live|actual)?\s*{_HUMAN_WORDS}"
     rf"|(?:want|need|get\s+me|give\s+me|connect\s+me\s+(?:to|with)|transfer\s+me\s+to)\s+(?:a|an|the|your)?\s*(?:real|live|actual)?\s*{_HUMAN_WORDS}"
@@ -92,14 +94,23 @@ def sensitive_topic(view: SessionView, limits: Limits) -> Reason | None:
                 code="sensitive_topic",
                 detail=f"{t.topic} raised in turn {t.seq} ({t.intent})",
                 turns=[t.seq],
-                evidence={"topic": t.topic, "intent": t.intent, "confidence": round(t.confidence, 3)},
+                evidence={
+                    "topic": t.topic,
+                    "intent": t.intent,
+                    "confidence": round(t.confidence, 3),
+                },
             )
     return None
 
 
 RULES: tuple[Rule, ...] = (explicit_request, sensitive_topic, misunderstood, negative_sentiment)
 
-PRIORITY = {"sensitive_topic": 2, "negative_sentiment": 2, "explicit_request": 3, "misunderstood": 3}
+PRIORITY = {
+    "sensitive_topic": 2,
+    "negative_sentiment": 2,
+    "explicit_request": 3,
+    "misunderstood": 3,
+}
 TOPIC_PRIORITY = {"fraud": 1, "security": 1}
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+from services.intent.handlers import HANDLERS, Deps
+from services.intent.settings import IntentSettings
+from services.nlu import catalog, entities, intent_model
 from shared.bus.base import Message
 from shared.observability import ReadinessCheck
 from shared.routing import route
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope
 from shared.schemas.topics import CONVERSATION_EVENTS
-
-from services.intent.handlers import HANDLERS, Deps
-from services.intent.settings import IntentSettings
-from services.nlu import catalog, entities, intent_model
 
 
 def build_deps(settings: IntentSettings) -> Deps:
@@ -23,7 +22,11 @@ def build_deps(settings: IntentSettings) -> Deps:
         if settings.intent_model_dir
         else intent_model.load_default()
     )
-    return Deps(model=model, catalog=catalog.load_catalog(settings.intent_catalog), extract=entities.extract_entities)
+    return Deps(
+        model=model,
+        catalog=catalog.load_catalog(settings.intent_catalog),
+        extract=entities.extract_entities,
+    )
 
 
 def build_app(deps: Deps) -> StreamApp:

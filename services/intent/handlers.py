@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.nlu.intent_model import IntentPrediction
+from shared.routing import Handler
 from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import ConversationTurn, Entity, IntentDetected, IntentScore, Role
-
-from services.nlu.intent_model import IntentPrediction
 
 
 class Classifier(Protocol):
@@ -62,4 +62,4 @@ async def detect_intents(turns: Sequence[ConversationTurn], deps: Deps) -> list[
     return out
 
 
-HANDLERS = {ConversationTurn: detect_intents}
+HANDLERS: dict[type[Envelope], Handler[Deps]] = {ConversationTurn: detect_intents}

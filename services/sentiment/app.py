@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+from services.nlu import sentiment_model
+from services.sentiment.handlers import HANDLERS, Deps
+from services.sentiment.settings import SentimentSettings
 from shared.bus.base import Message
 from shared.observability import ReadinessCheck
 from shared.routing import route
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope
 from shared.schemas.topics import CONVERSATION_EVENTS
-
-from services.nlu import sentiment_model
-from services.sentiment.handlers import HANDLERS, Deps
-from services.sentiment.settings import SentimentSettings
 
 
 def build_deps(settings: SentimentSettings) -> Deps:

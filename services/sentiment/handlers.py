@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.nlu.sentiment_model import SentimentResult
+from shared.routing import Handler
 from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import ConversationTurn, Role, SentimentLabel, SentimentScored
-
-from services.nlu.sentiment_model import SentimentResult
 
 
 class Scorer(Protocol):
@@ -46,4 +46,4 @@ async def score_turns(turns: Sequence[ConversationTurn], deps: Deps) -> list[Env
     ]
 
 
-HANDLERS = {ConversationTurn: score_turns}
+HANDLERS: dict[type[Envelope], Handler[Deps]] = {ConversationTurn: score_turns}

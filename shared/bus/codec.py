@@ -6,10 +6,9 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from typing_extensions import Annotated
 
 from shared.bus.base import Message, Record
 from shared.schemas.envelope import Envelope
@@ -56,8 +55,9 @@ def _adapter(topic: Topic) -> TypeAdapter[Any]:
     models = topic.carries
     if len(models) == 1:
         return TypeAdapter(models[0])
-    union = reduce(lambda a, b: a | b, models)  # type: ignore[operator,arg-type,return-value]
-    return TypeAdapter(Annotated[union, Field(discriminator="event_type")])
+    union: Any = reduce(lambda a, b: a | b, models)  # type: ignore[arg-type,return-value]
+    annotated: Any = Annotated[union, Field(discriminator="event_type")]
+    return TypeAdapter(annotated)
 
 
 def describe_validation_error(exc: ValidationError) -> str:

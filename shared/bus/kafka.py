@@ -73,7 +73,14 @@ class KafkaSubscription:
         records: list[Record] = []
         for tp, messages in batches.items():
             records.extend(
-                Record(tp.topic[len(self._prefix) :], tp.partition, m.offset, m.key, m.value or b"", m.timestamp)
+                Record(
+                    tp.topic[len(self._prefix) :],
+                    tp.partition,
+                    m.offset,
+                    m.key,
+                    m.value or b"",
+                    m.timestamp,
+                )
                 for m in messages
             )
         return records

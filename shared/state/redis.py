@@ -67,7 +67,7 @@ class RedisStateStore:
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None:
         pipe = self._r.pipeline(transaction=True)
-        pipe.hset(key, mapping=dict(mapping))
+        pipe.hset(key, mapping=dict(mapping))  # type: ignore[arg-type]
         pipe.expire(key, ttl_seconds)
         await pipe.execute()
 
@@ -76,14 +76,14 @@ class RedisStateStore:
 
     async def due(self, queue: str, now: float, *, limit: int) -> list[str]:
         members = await self._r.zrangebyscore(queue, "-inf", now, start=0, num=limit)
-        return [m.decode() for m in members]
+        return [_text(m) for m in members if isinstance(m, bytes | str)]
 
     async def take(self, queue: str, member: str) -> bool:
         return bool(await self._r.zrem(queue, member))
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._r.get(key)
-        return value
+        value = await self._r.get(key)
+        return value if isinstance(value, bytes) else None
 
     async def set(self, key: str, value: bytes, *, ttl_seconds: int | None = None) -> None:
         await self._r.set(key, value, ex=ttl_seconds)
@@ -92,8 +92,8 @@ class RedisStateStore:
         await self.put(key, {field: value}, ttl_seconds=ttl_seconds)
 
     async def hash_all(self, key: str) -> dict[str, bytes]:
-        raw: dict[bytes, bytes] = await self._r.hgetall(key)
-        return {k.decode(): v for k, v in raw.items()}
+        raw = await self._r.hgetall(key)
+        return {_text(k): _bytes(v) for k, v in raw.items()}
 
     async def ping(self) -> bool:
         return bool(await self._r.ping())
@@ -104,3 +104,11 @@ class RedisStateStore:
 
 def _pairs(flat: Sequence[bytes]) -> dict[str, bytes]:
     return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()

@@ -7,12 +7,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from services.nlu import catalog, entities, intent_model, sentiment_model
 from shared.bus.kafka import KafkaBus
 from shared.schemas.topics import ALL_TOPICS
 from shared.state.redis import RedisStateStore
-
-from services.nlu import catalog, entities, intent_model, sentiment_model
-
 from tests import scenarios
 from tests.conftest import Infra
 from tests.harness import Models, Pipeline, Watcher

@@ -9,7 +9,6 @@ import pytest
 
 from shared.bus.memory import MemoryBus
 from shared.state.memory import MemoryStateStore
-
 from tests import scenarios
 from tests.fakes import FakeCatalog, KeywordIntents, KeywordSentiment, fake_entities
 from tests.harness import Models, Pipeline, Watcher

@@ -1,0 +1,201 @@
+"""Drive synthetic conversations through a running pipeline and time every output.
+
+Latency is measured at the bench's own consumer: from just before a customer turn is sent
+to when its decision (or the session's packet) is read back, so it includes every hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from services.bench.traffic import conversation
+from shared.schemas.events import ConversationTurn, Role
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    turns: int
+    seconds: float
+    decision_latency_ms: list[float] = field(default_factory=list)
+    packet_latency_ms: list[float] = field(default_factory=list)
+    decisions: int = 0
+    packets: int = 0
+
+    @property
+    def turns_per_s(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation), so p99 is a latency actually observed."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, round(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+class OutputReader:
+    """Read decisions and packets from the end of their topics, recording arrival times."""
+
+    def __init__(self, bootstrap: str, decisions: str, packets: str) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=5,
+        )
+        self._topics = (decisions, packets)
+        self.decided: dict[tuple[str, int], float] = {}
+        self.packed: dict[str, float] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        tps = []
+        for topic in self._topics:
+            parts = self._consumer.partitions_for_topic(topic) or set()
+            tps += [TopicPartition(topic, p) for p in parts]
+        self._consumer.assign(tps)
+        await self._consumer.seek_to_end(*tps)
+        for tp in tps:
+            await self._consumer.position(tp)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        decisions, _ = self._topics
+        while not self._stop.is_set():
+            batch = await self._consumer.getmany(timeout_ms=50, max_records=5000)
+            now = time.perf_counter()
+            for tp, records in batch.items():
+                for r in records:
+                    body = orjson.loads(r.value or b"{}")
+                    if tp.topic == decisions:
+                        self.decided.setdefault((body["session_id"], body["seq"]), now)
+                    else:
+                        self.packed.setdefault(body["session_id"], now)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await self._consumer.stop()
+
+
+async def run_phase(
+    *,
+    name: str,
+    bootstrap: str,
+    topic_in: str,
+    reader: OutputReader,
+    conversations: int,
+    rate: float | None,
+    customer_turns: int = 4,
+    escalate_share: float = 0.2,
+    seed: int = 7,
+    timeout_s: float = 120.0,
+) -> PhaseResult:
+    """Send interleaved conversations, at ``rate`` customer turns/s or flat out."""
+    rng = random.Random(seed)
+    run = uuid.uuid4().hex[:6]
+    plan = [rng.random() < escalate_share for _ in range(conversations)]
+    convs = [
+        conversation(
+            "bench", f"{name}-{run}-{i:06d}", customer_turns=customer_turns, escalate=e, rng=rng
+        )
+        for i, e in enumerate(plan)
+    ]
+    escalating = {c[0].session_id for c, e in zip(convs, plan, strict=True) if e}
+    # Interleave: round-robin over sessions, turn by turn.
+    ordered: list[ConversationTurn] = []
+    for step in range(max(len(c) for c in convs)):
+        ordered.extend(c[step] for c in convs if step < len(c))
+    payloads = [(t, t.key, t.model_dump_json().encode()) for t in ordered]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+    )
+    await producer.start()
+    sent_at: dict[tuple[str, int], float] = {}
+    first_turn_at: dict[str, float] = {}
+    customer_total = sum(1 for t, _, _ in payloads if t.role is Role.CUSTOMER)
+    t0 = time.perf_counter()
+    sent_customer = 0
+    pending = []
+    for turn, key, value in payloads:
+        if rate is not None and turn.role is Role.CUSTOMER:
+            target = t0 + sent_customer / rate
+            delay = target - time.perf_counter()
+            if delay > 0.002:
+                await asyncio.sleep(delay)
+        now = time.perf_counter()
+        if turn.role is Role.CUSTOMER:
+            sent_customer += 1
+            sent_at[(turn.session_id, turn.seq)] = now
+        first_turn_at.setdefault(turn.session_id, now)
+        pending.append(await producer.send(topic_in, value=value, key=key))
+        if len(pending) >= 2000:
+            await asyncio.gather(*pending)
+            pending = []
+    await asyncio.gather(*pending)
+    await producer.stop()
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        if sum(1 for k in sent_at if k in reader.decided) >= customer_total:
+            break
+        await asyncio.sleep(0.05)
+    # Packets follow decisions closely; a session the models did not escalate has none.
+    grace = time.perf_counter() + (3.0 if escalating else 0.0)
+    while time.perf_counter() < grace:
+        if all(s in reader.packed for s in escalating):
+            break
+        await asyncio.sleep(0.05)
+    last = max([reader.decided[k] for k in sent_at if k in reader.decided] or [t0])
+    result = PhaseResult(name=name, turns=customer_total, seconds=last - t0)
+    result.decision_latency_ms = [
+        (reader.decided[k] - t) * 1000 for k, t in sent_at.items() if k in reader.decided
+    ]
+    result.decisions = len(result.decision_latency_ms)
+    last_turn_sent: dict[str, float] = {}
+    for (s, _), t in sent_at.items():
+        last_turn_sent[s] = max(t, last_turn_sent.get(s, 0.0))
+    result.packet_latency_ms = [
+        (reader.packed[s] - last_turn_sent[s]) * 1000 for s in escalating if s in reader.packed
+    ]
+    result.packets = len(result.packet_latency_ms)
+    return result
+
+
+def report(result: PhaseResult) -> str:
+    d, p = result.decision_latency_ms, result.packet_latency_ms
+    return (
+        f"[{result.name}] {result.turns_per_s:,.0f} turns/s sustained "
+        f"({result.turns} customer turns in {result.seconds:.2f} s; "
+        f"{result.decisions} decisions, {result.packets} packets)\n"
+        f"[{result.name}] turn->decision p50 {percentile(d, 50):.1f} ms  "
+        f"p99 {percentile(d, 99):.1f} ms\n"
+        f"[{result.name}] turn->packet   p50 {percentile(p, 50):.1f} ms  "
+        f"p99 {percentile(p, 99):.1f} ms"
+    )
+
+
+def dumps(result: PhaseResult) -> bytes:
+    return orjson.dumps(
+        {
+            "phase": result.name,
+            "turns_per_s": result.turns_per_s,
+            "decision_p50_ms": percentile(result.decision_latency_ms, 50),
+            "decision_p99_ms": percentile(result.decision_latency_ms, 99),
+            "packet_p50_ms": percentile(result.packet_latency_ms, 50),
+            "packet_p99_ms": percentile(result.packet_latency_ms, 99),
+        }
+    )

@@ -1,0 +1,116 @@
+"""``baton bench``: Baton's four services vs a bare relay chain, same broker, same run."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+import uuid
+
+from services.bench.driver import OutputReader, PhaseResult, report, run_phase
+from services.cli.registry import SERVICES
+from services.cli.supervisor import Supervisor
+from shared.bus.kafka import KafkaBus
+from shared.config import BatonSettings
+from shared.schemas.topics import ALL_TOPICS, CONVERSATION_EVENTS, DECISIONS, HANDOFF_PACKETS
+
+RELAY_HOPS = 3  # turn -> analysis -> decision -> packet
+
+
+async def bench(
+    *, conversations: int, latency_rate: float, latency_seconds: float, partitions: int
+) -> list[PhaseResult]:
+    settings = BatonSettings()
+    boot = settings.kafka_bootstrap_servers
+    run = uuid.uuid4().hex[:6]
+    prefix = f"bench{run}."
+    await KafkaBus(boot, topic_prefix=prefix).ensure_topics(
+        [t.name for t in ALL_TOPICS], partitions=partitions
+    )
+    results: list[PhaseResult] = []
+    env = {
+        "BATON_TOPIC_PREFIX": prefix,
+        "BATON_CONSUMER_GROUP_PREFIX": f"bench{run}",
+        "BATON_LOG_LEVEL": "WARNING",
+    }
+    sup = Supervisor(list(SERVICES), env=env, port_offset=100)
+    await sup.start()
+    try:
+        await sup.wait_ready()
+        reader = OutputReader(boot, prefix + DECISIONS.name, prefix + HANDOFF_PACKETS.name)
+        await reader.start()
+        common = {
+            "bootstrap": boot,
+            "topic_in": prefix + CONVERSATION_EVENTS.name,
+            "reader": reader,
+        }
+        await run_phase(name="warmup", conversations=50, rate=None, **common)  # type: ignore[arg-type]
+        throughput = await run_phase(
+            name="baton-max",
+            conversations=conversations,
+            rate=None,
+            **common,  # type: ignore[arg-type]
+        )
+        print(report(throughput), flush=True)
+        n_latency = max(1, int(latency_rate * latency_seconds / 4))
+        paced = await run_phase(
+            name=f"baton-{latency_rate:.0f}/s",
+            conversations=n_latency,
+            rate=latency_rate,
+            **common,  # type: ignore[arg-type]
+        )
+        print(report(paced), flush=True)
+        results += [throughput, paced]
+        await reader.stop()
+    finally:
+        await sup.stop()
+
+    # Baseline: the same turns through bare relays, one process per hop like the services.
+    hops = [prefix + CONVERSATION_EVENTS.name] + [
+        f"{prefix}relay.{i}" for i in range(1, RELAY_HOPS + 1)
+    ]
+    await KafkaBus(boot).ensure_topics(hops[1:], partitions=partitions)
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.bench.relay", boot, src, dst, f"bench{run}-relay{i}"
+        )
+        for i, (src, dst) in enumerate(itertools.pairwise(hops))
+    ]
+    try:
+        reader = OutputReader(boot, hops[-1], hops[-1] + ".none")
+        await reader.start()
+        await asyncio.sleep(2.0)  # let the relays join their groups and skip the Baton phases
+        relay_common = {"bootstrap": boot, "topic_in": hops[0], "reader": reader}
+        await run_phase(name="relay-warmup", conversations=50, rate=None, **relay_common)  # type: ignore[arg-type]
+        relay = await run_phase(
+            name="relay-max",
+            conversations=conversations,
+            rate=None,
+            **relay_common,  # type: ignore[arg-type]
+        )
+        relay.packet_latency_ms = []
+        await reader.stop()
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            await p.wait()
+    print(
+        f"[relay-max] {relay.turns_per_s:,.0f} turns/s through {RELAY_HOPS} bare aiokafka hops; "
+        f"turn->last hop p50 {_p(relay, 50):.1f} ms p99 {_p(relay, 99):.1f} ms",
+        flush=True,
+    )
+    ratio = throughput.turns_per_s / relay.turns_per_s if relay.turns_per_s else float("nan")
+    print(
+        f"[ratio] baton {throughput.turns_per_s:,.0f} turns/s / "
+        f"relay {relay.turns_per_s:,.0f} turns/s"
+        f" = {ratio:.2f}",
+        flush=True,
+    )
+    return [*results, relay]
+
+
+def _p(result: PhaseResult, q: float) -> float:
+    from services.bench.driver import percentile
+
+    return percentile(result.decision_latency_ms, q)

@@ -1,0 +1,1 @@
+"""HTTP ingest gateway: platforms that speak HTTP, not Kafka, post conversation events here."""

@@ -1,0 +1,63 @@
+"""Behaviour every state store must have; run on the in-memory double and on real Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.state.base import StateStore, Write
+
+
+async def first_write_wins_and_snapshot_follows(store: StateStore) -> None:
+    key = f"test:{uuid.uuid4().hex}"
+    a, b, c = await store.apply(
+        [
+            Write(key, {"t:1": b"one"}),
+            Write(key, {"t:1": b"changed", "t:2": b"two"}),
+            Write(key, {"t:1": b"three"}, only_new=False),
+        ],
+        ttl_seconds=60,
+    )
+    assert (a.changed, a.fields) == (1, {"t:1": b"one"})
+    assert (b.changed, b.fields) == (1, {"t:1": b"one", "t:2": b"two"})
+    assert c.fields["t:1"] == b"three"
+    assert c.changed == 0  # an overwrite adds no field
+    assert await store.read(key) == {"t:1": b"three", "t:2": b"two"}
+
+
+async def claim_is_won_once(store: StateStore) -> None:
+    key = f"test:{uuid.uuid4().hex}"
+    won, held = await store.claim(key, "h:1", b"first", ttl_seconds=60)
+    assert (won, held) == (True, b"first")
+    won, held = await store.claim(key, "h:1", b"second", ttl_seconds=60)
+    assert (won, held) == (False, b"first")
+
+
+async def due_queue_hands_each_member_to_one_taker(store: StateStore) -> None:
+    q = f"test:q:{uuid.uuid4().hex}"
+    await store.schedule(q, "late", 200.0)
+    await store.schedule(q, "early", 100.0)
+    await store.schedule(q, "early", 300.0)  # already queued: keeps its first due time
+    assert await store.due(q, 150.0, limit=10) == ["early"]
+    assert await store.due(q, 250.0, limit=10) == ["early", "late"]
+    assert await store.take(q, "early") is True
+    assert await store.take(q, "early") is False
+    assert await store.due(q, 1000.0, limit=10) == ["late"]
+
+
+async def values_and_hashes_round_trip(store: StateStore) -> None:
+    k = f"test:v:{uuid.uuid4().hex}"
+    assert await store.get(k) is None
+    await store.set(k, b"v", ttl_seconds=60)
+    assert await store.get(k) == b"v"
+    await store.hash_set(k + ":h", "s1", b"x", ttl_seconds=60)
+    await store.hash_set(k + ":h", "s1", b"y", ttl_seconds=60)
+    assert await store.hash_all(k + ":h") == {"s1": b"y"}
+    assert await store.ping()
+
+
+CONTRACT = (
+    first_write_wins_and_snapshot_follows,
+    claim_is_won_once,
+    due_queue_hands_each_member_to_one_taker,
+    values_and_hashes_round_trip,
+)

@@ -1,0 +1,40 @@
+"""The state-store contract on a real Redis server, plus TTL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import pytest
+import redis.asyncio as aioredis
+
+from shared.state.base import StateStore, Write
+from shared.state.redis import RedisStateStore
+from tests.conftest import Infra
+from tests.contract_state import CONTRACT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("check", CONTRACT, ids=lambda f: f.__name__)
+async def test_redis_store(check: Callable[[StateStore], Awaitable[None]], infra: Infra) -> None:
+    store = RedisStateStore.from_url(infra.redis_url)
+    try:
+        await check(store)
+    finally:
+        await store.close()
+
+
+async def test_session_state_expires_after_ttl(infra: Infra) -> None:
+    store = RedisStateStore.from_url(infra.redis_url)
+    raw = aioredis.Redis.from_url(infra.redis_url)
+    key = f"test:ttl:{uuid.uuid4().hex}"
+    try:
+        await store.apply([Write(key, {"t:1": b"x"})], ttl_seconds=120)
+        ttl = await raw.ttl(key)
+        assert 0 < ttl <= 120
+        await store.apply([Write(key, {"t:2": b"y"})], ttl_seconds=1)
+        assert await raw.ttl(key) <= 1
+    finally:
+        await raw.aclose()
+        await store.close()

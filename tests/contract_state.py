@@ -61,3 +61,27 @@ CONTRACT = (
     due_queue_hands_each_member_to_one_taker,
     values_and_hashes_round_trip,
 )
+
+
+async def snapshot_only_when_wanted_fields_exist(store: StateStore) -> None:
+    key = f"test:{uuid.uuid4().hex}"
+    want = ("t:1", "i:1")
+    (a,) = await store.apply([Write(key, {"t:1": b"x"}, want_all=want)], ttl_seconds=60)
+    assert (a.changed, a.fields) == (1, {})
+    (b,) = await store.apply([Write(key, {"i:1": b"y"}, want_all=want)], ttl_seconds=60)
+    assert b.fields == {"t:1": b"x", "i:1": b"y"}
+
+
+async def claim_can_clear_a_flag(store: StateStore) -> None:
+    key = f"test:{uuid.uuid4().hex}"
+    await store.apply([Write(key, {"open": b"1"})], ttl_seconds=60)
+    won, _ = await store.claim(key, "h:1", b"p", ttl_seconds=60, clear="open")
+    assert won
+    assert await store.read(key) == {"h:1": b"p"}
+    await store.apply([Write(key, {"open": b"1"})], ttl_seconds=60)
+    won, _ = await store.claim(key, "h:1", b"q", ttl_seconds=60, clear="open")
+    assert not won
+    assert (await store.read(key))["open"] == b"1", "a lost claim clears nothing"
+
+
+CONTRACT = (*CONTRACT, snapshot_only_when_wanted_fields_exist, claim_can_clear_a_flag)

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.bench.traffic import conversation
+from shared.bus.kafka import partitions_of
 from shared.schemas.events import ConversationTurn, Role
 
 
@@ -55,6 +56,7 @@ class OutputReader:
             fetch_max_wait_ms=5,
         )
         self._topics = (decisions, packets)
+        self._bootstrap = bootstrap
         self.decided: dict[tuple[str, int], float] = {}
         self.packed: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
@@ -62,10 +64,7 @@ class OutputReader:
 
     async def start(self) -> None:
         await self._consumer.start()
-        tps = []
-        for topic in self._topics:
-            parts = self._consumer.partitions_for_topic(topic) or set()
-            tps += [TopicPartition(topic, p) for p in parts]
+        tps = await partitions_of(self._bootstrap, self._topics)
         self._consumer.assign(tps)
         await self._consumer.seek_to_end(*tps)
         for tp in tps:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 import uuid
 
@@ -31,7 +32,7 @@ async def bench(
     env = {
         "BATON_TOPIC_PREFIX": prefix,
         "BATON_CONSUMER_GROUP_PREFIX": f"bench{run}",
-        "BATON_LOG_LEVEL": "WARNING",
+        "BATON_LOG_LEVEL": os.environ.get("BATON_BENCH_LOG_LEVEL", "WARNING"),
     }
     sup = Supervisor(list(SERVICES), env=env, port_offset=100)
     await sup.start()
@@ -45,13 +46,20 @@ async def bench(
             "reader": reader,
         }
         await run_phase(name="warmup", conversations=50, rate=None, **common)  # type: ignore[arg-type]
+        before = sup.cpu_seconds()
         throughput = await run_phase(
             name="baton-max",
             conversations=conversations,
             rate=None,
             **common,  # type: ignore[arg-type]
         )
+        after = sup.cpu_seconds()
         print(report(throughput), flush=True)
+        print(
+            "[baton-max] CPU s per service: "
+            + ", ".join(f"{n} {after[n] - before[n]:.2f}" for n in after),
+            flush=True,
+        )
         n_latency = max(1, int(latency_rate * latency_seconds / 4))
         paced = await run_phase(
             name=f"baton-{latency_rate:.0f}/s",

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from services.traffic.conversations import read_conversations, to_events
 from shared.bus.codec import to_message
-from shared.bus.kafka import KafkaBus
+from shared.bus.kafka import KafkaBus, partitions_of
 from shared.schemas.events import HandoffPacketBuilt
 from shared.schemas.topics import CONVERSATION_EVENTS, HANDOFF_PACKETS
 
@@ -83,18 +83,12 @@ class PacketTail:
             bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
         )
         self._sessions = set(session_ids or ())
+        self._bootstrap = bootstrap
         self.seen = 0
 
     async def start(self) -> None:
         await self._consumer.start()
-        partitions = self._consumer.partitions_for_topic(HANDOFF_PACKETS.name)
-        for _ in range(50):
-            if partitions:
-                break
-            await asyncio.sleep(0.1)
-            await self._consumer.topics()
-            partitions = self._consumer.partitions_for_topic(HANDOFF_PACKETS.name)
-        tps = [TopicPartition(HANDOFF_PACKETS.name, p) for p in sorted(partitions or ())]
+        tps = await partitions_of(self._bootstrap, [HANDOFF_PACKETS.name])
         self._consumer.assign(tps)
         await self._consumer.seek_to_end(*tps)
         for tp in tps:

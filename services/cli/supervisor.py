@@ -73,6 +73,19 @@ class Supervisor:
             return self._gateway_port
         return SERVICES[name].settings().metrics_port + self._offset
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each child has used so far, from /proc (Linux only)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        out: dict[str, float] = {}
+        for name, p in self.procs.items():
+            try:
+                with open(f"/proc/{p.pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                out[name] = (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, IndexError, ValueError):
+                out[name] = float("nan")
+        return out
+
     def crashed(self) -> list[str]:
         return [n for n, p in self.procs.items() if p.returncode is not None]
 

@@ -19,7 +19,7 @@ import orjson
 from services.context.crm import CustomerDirectory
 from services.context.history import SessionHistory, is_repeat_contact
 from services.context.packet import assemble
-from services.context.session import NAMESPACE, missing_for, open_episodes, write_for
+from services.context.session import NAMESPACE, OPEN, missing_for, open_episodes, write_for
 from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
 from shared.logging import get_logger
@@ -118,6 +118,7 @@ async def build_and_claim(
         f"h:{decision.episode}",
         packet.model_dump_json().encode(),
         ttl_seconds=deps.ttl_seconds,
+        clear=OPEN,
     )
     if not won:
         return None

@@ -22,8 +22,16 @@ def key_of(event: Envelope) -> str:
     return session_key(event.tenant_id, event.session_id, NAMESPACE)
 
 
+OPEN = "open"
+_WHEN_OPEN = (OPEN,)
+
+
 def write_for(event: Envelope) -> Write | None:
-    """Map an event to the fields it sets; first write wins, so redelivery changes nothing."""
+    """Map an event to the fields it sets; first write wins, so redelivery changes nothing.
+
+    The session comes back only while a handoff is open (a transfer decision without a
+    packet yet) or when the session closes: the moments this service has work to do.
+    """
     key = key_of(event)
     match event:
         case ConversationTurn():
@@ -31,11 +39,15 @@ def write_for(event: Envelope) -> Write | None:
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
             fields["channel"] = event.channel.value.encode()
-            return Write(key, fields)
+            return Write(key, fields, want_all=_WHEN_OPEN)
         case IntentDetected():
-            return Write(key, {f"i:{event.seq}": event.model_dump_json().encode()})
+            return Write(
+                key, {f"i:{event.seq}": event.model_dump_json().encode()}, want_all=_WHEN_OPEN
+            )
         case SentimentScored():
-            return Write(key, {f"s:{event.seq}": event.model_dump_json().encode()})
+            return Write(
+                key, {f"s:{event.seq}": event.model_dump_json().encode()}, want_all=_WHEN_OPEN
+            )
         case EscalationDecided() if event.escalates:
             # The first transfer decision of an episode opens the handoff; later ones are kept
             # too, so the packet can list every reason known when it is built.
@@ -44,7 +56,9 @@ def write_for(event: Envelope) -> Write | None:
                 {
                     f"d:{event.episode}": event.model_dump_json().encode(),
                     f"r:{event.episode}:{event.seq}": event.model_dump_json().encode(),
+                    OPEN: str(event.episode).encode(),
                 },
+                want_all=_WHEN_OPEN,
             )
         case SessionStarted():
             fields = {
@@ -53,7 +67,7 @@ def write_for(event: Envelope) -> Write | None:
             }
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
-            return Write(key, fields)
+            return Write(key, fields, want_all=_WHEN_OPEN)
         case SessionResolved():
             return Write(
                 key,

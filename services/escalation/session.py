@@ -56,8 +56,14 @@ class SessionView:
 
 
 def write_for(event: Envelope) -> Write | None:
-    """Map an event to the fields it sets; first write wins, so redelivery changes nothing."""
+    """Map an event to the fields it sets; first write wins, so redelivery changes nothing.
+
+    The session comes back only when the event's turn has its text, intent and sentiment:
+    the one moment a decision can be taken.
+    """
     key = session_key(event.tenant_id, event.session_id, NAMESPACE)
+    n = event.seq
+    complete = (f"t:{n}", f"i:{n}", f"s:{n}")
     match event:
         case ConversationTurn():
             fields = {
@@ -68,7 +74,7 @@ def write_for(event: Envelope) -> Write | None:
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
             fields["channel"] = event.channel.value.encode()
-            return Write(key, fields)
+            return Write(key, fields, want_all=complete)
         case IntentDetected():
             return Write(
                 key,
@@ -84,6 +90,7 @@ def write_for(event: Envelope) -> Write | None:
                         }
                     )
                 },
+                want_all=complete,
             )
         case SentimentScored():
             return Write(
@@ -99,12 +106,13 @@ def write_for(event: Envelope) -> Write | None:
                         }
                     )
                 },
+                want_all=complete,
             )
         case SessionStarted():
             fields = {"channel": event.channel.value.encode()}
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
-            return Write(key, fields)
+            return Write(key, fields, want_all=("-",))  # nothing to decide on a start
     return None
 
 

@@ -162,3 +162,19 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> Non
             return
         await asyncio.sleep(0.1)
     raise TimeoutError(f"topics have no leader yet: {names}")
+
+
+async def partitions_of(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the given topics, for readers that assign rather than subscribe."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="baton-admin")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(t["topic"], p["partition"])
+        for t in described
+        if t.get("error_code", 0) == 0
+        for p in t["partitions"]
+    ]

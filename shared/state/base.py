@@ -14,16 +14,22 @@ def session_key(tenant_id: str, session_id: str, namespace: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """Fields to set on one session hash; ``only_new`` keeps the first value ever written."""
+    """Fields to set on one session hash; ``only_new`` keeps the first value ever written.
+
+    ``want_all`` names fields that must all be present for the snapshot to be returned;
+    None returns it always. Most writes change nothing a handler must act on, and not
+    shipping the whole hash back for them is most of the store's cost.
+    """
 
     key: str
     fields: Mapping[str, bytes]
     only_new: bool = True
+    want_all: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A session hash right after a write, and how many fields that write changed."""
+    """A session hash right after a write (empty unless wanted) and how many fields it added."""
 
     changed: int
     fields: dict[str, bytes] = field(default_factory=dict)
@@ -36,9 +42,9 @@ class StateStore(Protocol):
     async def read(self, key: str) -> dict[str, bytes]: ...
 
     async def claim(
-        self, key: str, field: str, value: bytes, *, ttl_seconds: int
+        self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
     ) -> tuple[bool, bytes]:
-        """Set ``field`` only if absent; return whether we set it and the value it holds."""
+        """Set ``field`` if absent, then delete ``clear``; say if we set it, and its value."""
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None: ...
 

@@ -25,19 +25,22 @@ class MemoryStateStore:
                     continue
                 changed += int(f not in h)
                 h[f] = v
-            out.append(Snapshot(changed, dict(h)))
+            wanted = w.want_all is None or all(f in h for f in w.want_all)
+            out.append(Snapshot(changed, dict(h) if wanted else {}))
         return out
 
     async def read(self, key: str) -> dict[str, bytes]:
         return dict(self.hashes.get(key, {}))
 
     async def claim(
-        self, key: str, field: str, value: bytes, *, ttl_seconds: int
+        self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
     ) -> tuple[bool, bytes]:
         h = self.hashes.setdefault(key, {})
         if field in h:
             return False, h[field]
         h[field] = value
+        if clear is not None:
+            h.pop(clear, None)
         return True, value
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None:

@@ -6,27 +6,61 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from shared.state.base import Snapshot, Write
 
-# Set fields (first write wins when ARGV[2] == "1"), refresh the TTL, return the whole hash.
-# Running this server-side makes write + read atomic, so a redelivered event changes nothing.
+# Apply a batch of writes in one call: for each key, set its fields (first write wins when
+# only_new is 1), refresh the TTL, and return the whole hash if every field named in its want
+# list is present (nwant = -1: always). One script call per batch keeps the client's
+# per-command cost out of the hot path, and running server-side makes each write atomic.
+# ARGV: ttl, then per write: only_new, nwant, nfields, want..., field, value, field, value...
 _APPLY = """
-local only_new = ARGV[2] == '1'
-local changed = 0
-for i = 3, #ARGV, 2 do
-  if only_new then
-    changed = changed + redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+local ttl = ARGV[1]
+local pos = 2
+local out = {}
+for k = 1, #KEYS do
+  local key = KEYS[k]
+  local only_new = ARGV[pos] == '1'
+  local nwant = tonumber(ARGV[pos + 1])
+  local nfields = tonumber(ARGV[pos + 2])
+  pos = pos + 3
+  local want_from = pos
+  pos = pos + math.max(nwant, 0)
+  local changed = 0
+  for i = pos, pos + 2 * nfields - 1, 2 do
+    if only_new then
+      changed = changed + redis.call('HSETNX', key, ARGV[i], ARGV[i + 1])
+    else
+      changed = changed + redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+    end
+  end
+  pos = pos + 2 * nfields
+  redis.call('EXPIRE', key, ttl)
+  local wanted = true
+  for i = want_from, want_from + math.max(nwant, 0) - 1 do
+    if redis.call('HEXISTS', key, ARGV[i]) == 0 then
+      wanted = false
+      break
+    end
+  end
+  if wanted then
+    out[k] = {changed, redis.call('HGETALL', key)}
   else
-    changed = changed + redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    out[k] = {changed, {}}
   end
 end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return {changed, redis.call('HGETALL', KEYS[1])}
+return out
 """
+
+# Writes per script call: bounds how long one call holds Redis's single thread.
+CHUNK = 256
 
 _CLAIM = """
 local ok = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+if ok == 1 and ARGV[4] ~= '' then
+  redis.call('HDEL', KEYS[1], ARGV[4])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {ok, redis.call('HGET', KEYS[1], ARGV[1])}
 """
@@ -37,7 +71,7 @@ class RedisStateStore:
 
     def __init__(self, client: aioredis.Redis) -> None:
         self._r = client
-        self._apply = client.register_script(_APPLY)
+        self._apply_sha: str | None = None
         self._claim = client.register_script(_CLAIM)
 
     @classmethod
@@ -47,22 +81,38 @@ class RedisStateStore:
     async def apply(self, writes: Sequence[Write], *, ttl_seconds: int) -> list[Snapshot]:
         if not writes:
             return []
+        if self._apply_sha is None:
+            self._apply_sha = await self._r.script_load(_APPLY)
         pipe = self._r.pipeline(transaction=False)
-        for w in writes:
-            args: list[Any] = [ttl_seconds, "1" if w.only_new else "0"]
-            for f, v in w.fields.items():
-                args += [f, v]
-            await self._apply(keys=[w.key], args=args, client=pipe)
-        results = await pipe.execute()
+        for start in range(0, len(writes), CHUNK):
+            chunk = writes[start : start + CHUNK]
+            args: list[Any] = [ttl_seconds]
+            for w in chunk:
+                want = w.want_all
+                args += [
+                    "1" if w.only_new else "0",
+                    -1 if want is None else len(want),
+                    len(w.fields),
+                ]
+                args += want or ()
+                for f, v in w.fields.items():
+                    args += [f, v]
+            pipe.evalsha(self._apply_sha, len(chunk), *(w.key for w in chunk), *args)
+        try:
+            replies = await pipe.execute()
+        except NoScriptError:
+            self._apply_sha = None  # Redis restarted and lost its script cache: load and redo
+            return await self.apply(writes, ttl_seconds=ttl_seconds)
+        results = [r for reply in replies for r in reply]
         return [Snapshot(int(changed), _pairs(flat)) for changed, flat in results]
 
     async def read(self, key: str) -> dict[str, bytes]:
         return await self.hash_all(key)
 
     async def claim(
-        self, key: str, field: str, value: bytes, *, ttl_seconds: int
+        self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
     ) -> tuple[bool, bytes]:
-        ok, held = await self._claim(keys=[key], args=[field, value, ttl_seconds])
+        ok, held = await self._claim(keys=[key], args=[field, value, ttl_seconds, clear or ""])
         return bool(ok), bytes(held)
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None:

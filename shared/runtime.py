@@ -123,9 +123,9 @@ class StreamRunner:
                     continue
                 try:
                     await self._process(records, publisher)
-                    t = time.perf_counter()
+                    committing = time.perf_counter()
                     await subscription.commit()
-                    self.stats.commit_s += time.perf_counter() - t
+                    self.stats.commit_s += time.perf_counter() - committing
                     backoff = 0.1
                 except TRANSIENT_ERRORS as exc:
                     RETRIES.labels(self.app.name).inc()
@@ -181,10 +181,10 @@ class StreamRunner:
                             service=self.app.name,
                         )
                     )
-        t = time.perf_counter()
-        self.stats.handle_s += t - started
+        publishing = time.perf_counter()
+        self.stats.handle_s += publishing - started
         await publisher.publish(out)
-        self.stats.publish_s += time.perf_counter() - t
+        self.stats.publish_s += time.perf_counter() - publishing
         if self.app.after_publish is not None:
             await self.app.after_publish(out)
         self._count(records, out, started)

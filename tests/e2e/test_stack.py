@@ -1,0 +1,125 @@
+"""The real processes: `baton run <service>` x4 and `baton gateway`, on real Kafka and Redis.
+
+A platform posts a conversation to the HTTP gateway; an agent desktop reading
+baton.handoff.packets gets one packet with the transcript and the CRM profile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from services.cli.registry import SERVICES
+from services.cli.supervisor import Supervisor
+from services.context.crm import StoredCustomerDirectory, profile_from_row
+from shared.bus.kafka import KafkaBus
+from shared.schemas.events import HandoffPacketBuilt
+from shared.schemas.topics import ALL_TOPICS
+from shared.state.redis import RedisStateStore
+from tests.conftest import Infra
+
+pytestmark = pytest.mark.e2e
+
+GATEWAY_PORT = 18080
+
+
+@pytest.fixture(scope="module")
+async def stack(infra: Infra) -> AsyncIterator[str]:
+    prefix = f"e2e{uuid.uuid4().hex[:6]}."
+    await KafkaBus(infra.kafka, topic_prefix=prefix).ensure_topics(
+        [t.name for t in ALL_TOPICS], partitions=2
+    )
+    sup = Supervisor(
+        list(SERVICES),
+        env={
+            "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+            "REDIS_URL": infra.redis_url,
+            "BATON_TOPIC_PREFIX": prefix,
+            "BATON_CONSUMER_GROUP_PREFIX": prefix.rstrip("."),
+            "BATON_LOG_LEVEL": "WARNING",
+        },
+        port_offset=200,
+        gateway_port=GATEWAY_PORT,
+    )
+    await sup.start()
+    try:
+        await sup.wait_ready(timeout=120)
+        yield prefix
+        assert sup.crashed() == [], "a service died during the test"
+    finally:
+        await sup.stop()
+
+
+async def test_gateway_to_packet_through_the_service_processes(infra: Infra, stack: str) -> None:
+    prefix = stack
+    session = f"e2e-{uuid.uuid4().hex[:8]}"
+    customer = f"C-{uuid.uuid4().hex[:6]}"
+    store = RedisStateStore.from_url(infra.redis_url)
+    await StoredCustomerDirectory(store).load(
+        "acme", [profile_from_row({"customer_id": customer, "name": "Ann Lee", "tier": "gold"})]
+    )
+    await store.close()
+    texts = [
+        ("customer", "Hi, my parcel for order #Z99812 never came"),
+        ("bot", "Sorry! Order Z99812 shows as delivered."),
+        ("customer", "It was not delivered. Let me speak to a real person now"),
+    ]
+    events = [
+        {
+            "event_type": "conversation.turn",
+            "tenant_id": "acme",
+            "session_id": session,
+            "seq": i,
+            "role": role,
+            "text": text,
+            "customer_id": customer,
+        }
+        for i, (role, text) in enumerate(texts, 1)
+    ]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{GATEWAY_PORT}") as client:
+        r = await client.post("/v1/events", json=events)
+        assert r.status_code == 202, r.text
+        bad = await client.post(
+            "/v1/events", content=b"{oops", headers={"content-type": "application/json"}
+        )
+        assert bad.status_code == 400
+
+    consumer = AIOKafkaConsumer(
+        prefix + "baton.handoff.packets",
+        bootstrap_servers=infra.kafka,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    packets: list[HandoffPacketBuilt] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while not packets and asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                packets += [
+                    p
+                    for r in records
+                    if (p := HandoffPacketBuilt.model_validate_json(r.value or b"")).session_id
+                    == session
+                ]
+        await asyncio.sleep(1.0)
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            packets += [
+                p
+                for r in records
+                if (p := HandoffPacketBuilt.model_validate_json(r.value or b"")).session_id
+                == session
+            ]
+    finally:
+        await consumer.stop()
+    assert len(packets) == 1
+    p = packets[0]
+    assert [t.text for t in p.transcript] == [t for _, t in texts]
+    assert "explicit_request" in {r.code for r in p.reasons}
+    assert p.customer is not None and p.customer.name == "Ann Lee"
+    assert any(f.kind == "order_number" and f.value == "Z99812" for f in p.facts)

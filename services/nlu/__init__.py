@@ -1,0 +1,1 @@
+"""Baton's NLU layer: intents, entities and sentiment for customer turns; import the submodules."""

@@ -1,0 +1,158 @@
+"""TF-IDF over word and char_wb n-grams, written for transform speed on streaming batches.
+
+Same maths as scikit-learn's TfidfVectorizer (smooth idf, sublinear tf, L2 rows), but unknown
+n-grams are skipped with a dict lookup instead of a caught KeyError, and each word's character
+n-gram ids are cached, so a stream of everyday words costs one lookup per word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize
+
+_WORDS = re.compile(r"\w+")
+_SPACES = re.compile(r"\s\s+")
+_CACHE_WORDS = 100_000
+
+
+def normalise(text: str) -> str:
+    """Lower-case and strip accents, cheaply for plain ASCII."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def word_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Return word n-grams of the given lengths from normalised text."""
+    tokens = _WORDS.findall(text)
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(2, low), high + 1):
+        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return grams
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Return character n-grams taken inside space-padded words."""
+    grams: list[str] = []
+    for word in _SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(low, min(high, size) + 1):
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
+    return grams
+
+
+class NgramTfidf(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Fit a vocabulary and idf weights, then turn texts into L2-normalised TF-IDF rows."""
+
+    def __init__(
+        self, analyzer: str = "word", ngram_range: tuple[int, int] = (1, 1), min_df: int = 1
+    ) -> None:
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+
+    def _grams(self, text: str) -> list[str]:
+        """Return the n-grams of one normalised text according to the analyzer."""
+        low, high = self.ngram_range
+        if self.analyzer == "char_wb":
+            return char_wb_ngrams(text, low, high)
+        return word_ngrams(text, low, high)
+
+    def fit(self, texts: Iterable[str], y: Any = None) -> NgramTfidf:
+        """Learn the vocabulary (n-grams in at least `min_df` texts) and idf weights."""
+        self._fit_grams(texts)
+        return self
+
+    def fit_transform(self, texts: Iterable[str], y: Any = None) -> sparse.csr_matrix:
+        """Fit, then vectorise the same texts without splitting them into n-grams twice."""
+        grams = self._fit_grams(texts)
+        lookup = self.vocabulary_.get
+        ids = [[i for i in map(lookup, doc) if i is not None] for doc in grams]
+        return self._matrix(ids)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Vectorise texts; n-grams outside the vocabulary are ignored."""
+        ids: list[list[int]] = []
+        for text in texts:
+            row: list[int] = []
+            self._extend_ids(row, normalise(text))
+            ids.append(row)
+        return self._matrix(ids)
+
+    def _fit_grams(self, texts: Iterable[str]) -> list[list[str]]:
+        """Learn vocabulary and idf; return each text's n-grams for reuse."""
+        grams = [self._grams(normalise(text)) for text in texts]
+        document_frequency: Counter[str] = Counter()
+        for doc in grams:
+            document_frequency.update(set(doc))
+        kept = sorted(gram for gram, df in document_frequency.items() if df >= self.min_df)
+        self.vocabulary_ = {gram: index for index, gram in enumerate(kept)}
+        df = np.asarray([document_frequency[gram] for gram in kept], dtype=np.float64)
+        self.idf_ = (np.log((1.0 + len(grams)) / (1.0 + df)) + 1.0).astype(np.float32)
+        self._word_cache: dict[str, list[int]] = {}
+        return grams
+
+    def _matrix(self, ids: list[list[int]]) -> sparse.csr_matrix:
+        """Turn per-text vocabulary ids into L2-normalised sublinear TF-IDF rows."""
+        lengths = [len(row) for row in ids]
+        columns = np.fromiter(chain.from_iterable(ids), dtype=np.int32, count=sum(lengths))
+        rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        counts = sparse.csr_matrix(
+            (np.ones(columns.size, dtype=np.float32), (rows, columns)),
+            shape=(len(lengths), len(self.vocabulary_)),
+        )
+        counts.sum_duplicates()
+        np.log(counts.data, out=counts.data)
+        counts.data += 1.0  # sublinear tf: 1 + log(count)
+        counts.data *= self.idf_[counts.indices]
+        return normalize(counts, norm="l2", copy=False)
+
+    def _extend_ids(self, ids: list[int], text: str) -> None:
+        """Append the vocabulary ids of a normalised text's known n-grams."""
+        lookup = self.vocabulary_.get
+        if self.analyzer != "char_wb":
+            ids += [i for i in map(lookup, self._grams(text)) if i is not None]
+            return
+        cache = self._cache()
+        low, high = self.ngram_range
+        for word in text.split():
+            known = cache.get(word)
+            if known is None:
+                padded = f" {word} "
+                size = len(padded)
+                known = [
+                    i
+                    for n in range(low, min(high, size) + 1)
+                    for start in range(size - n + 1)
+                    if (i := lookup(padded[start : start + n])) is not None
+                ]
+                if len(cache) >= _CACHE_WORDS:  # bounded: typos must not grow memory forever
+                    cache.clear()
+                cache[word] = known
+            ids += known
+
+    def _cache(self) -> dict[str, list[int]]:
+        """Return the per-word id cache, creating it after unpickling."""
+        cache: dict[str, list[int]] | None = self.__dict__.get("_word_cache")
+        if cache is None:
+            cache = self.__dict__["_word_cache"] = {}
+        return cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the per-word cache."""
+        state: dict[str, Any] = super().__getstate__()
+        state = dict(state)
+        state.pop("_word_cache", None)
+        return state

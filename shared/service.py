@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -39,6 +40,11 @@ async def serve(
     )
     await ensure_all_topics(bus, settings)
     async with bootstrap(settings) as (app, checks):
+        # Models and clients are loaded now and live as long as the process: move them out of
+        # the collector's view, and collect young objects less often (each batch makes many).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 50)
         runner = StreamRunner(
             app,
             bus,

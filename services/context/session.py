@@ -35,27 +35,23 @@ def write_for(event: Envelope) -> Write | None:
     key = key_of(event)
     match event:
         case ConversationTurn():
-            fields = {f"t:{event.seq}": event.model_dump_json().encode()}
+            fields = {f"t:{event.seq}": event.wire_json()}
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
             fields["channel"] = event.channel.value.encode()
             return Write(key, fields, want_all=_WHEN_OPEN)
         case IntentDetected():
-            return Write(
-                key, {f"i:{event.seq}": event.model_dump_json().encode()}, want_all=_WHEN_OPEN
-            )
+            return Write(key, {f"i:{event.seq}": event.wire_json()}, want_all=_WHEN_OPEN)
         case SentimentScored():
-            return Write(
-                key, {f"s:{event.seq}": event.model_dump_json().encode()}, want_all=_WHEN_OPEN
-            )
+            return Write(key, {f"s:{event.seq}": event.wire_json()}, want_all=_WHEN_OPEN)
         case EscalationDecided() if event.escalates:
             # The first transfer decision of an episode opens the handoff; later ones are kept
             # too, so the packet can list every reason known when it is built.
             return Write(
                 key,
                 {
-                    f"d:{event.episode}": event.model_dump_json().encode(),
-                    f"r:{event.episode}:{event.seq}": event.model_dump_json().encode(),
+                    f"d:{event.episode}": event.wire_json(),
+                    f"r:{event.episode}:{event.seq}": event.wire_json(),
                     OPEN: str(event.episode).encode(),
                 },
                 want_all=_WHEN_OPEN,

@@ -27,6 +27,9 @@ class TopicDecoder:
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self._adapters: dict[str, TypeAdapter[Any]] = {t.name: _adapter(t) for t in topics}
+        # Baton's own events carry every field; platform input may rely on defaults (a fresh
+        # event id, "now"), so only internal events may be stored as the bytes they came in.
+        self._keep_wire = {t.name for t in topics if not t.public}
 
     def decode(self, record: Record) -> Envelope:
         """Return the event, or raise ``ValueError`` saying what is wrong with it."""
@@ -37,6 +40,8 @@ class TopicDecoder:
             event: Envelope = adapter.validate_json(record.value)
         except ValidationError as exc:
             raise ValueError(describe_validation_error(exc)) from exc
+        if record.topic in self._keep_wire:
+            event._wire = record.value
         return event
 
     def split(self, records: Sequence[Record]) -> tuple[list[Decoded], list[tuple[Record, str]]]:

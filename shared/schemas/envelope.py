@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
 SCHEMA_VERSION = 1
 
@@ -26,9 +27,21 @@ def new_event_id() -> str:
 _NAMESPACE = uuid.UUID("6f1c1e4e-2f8b-4c3a-9d8e-5b7a0c2d1e90")
 
 
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+
+
 def derived_id(*parts: object) -> str:
-    """Return a deterministic id, so a redelivered input yields outputs with the same ids."""
-    return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
+    """Return a deterministic id, so a redelivered input yields outputs with the same ids.
+
+    Equal to ``uuid.uuid5(_NAMESPACE, "|".join(parts))``, built without the UUID object,
+    which costs three times as much on the hot path.
+    """
+    name = "|".join(str(p) for p in parts).encode()
+    h = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
+    h[6] = (h[6] & 0x0F) | 0x50  # version 5
+    h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 class TraceContext(BaseModel):
@@ -56,6 +69,12 @@ class Envelope(BaseModel):
     occurred_at: datetime = Field(default_factory=utcnow)
     producer: str = "platform"
     trace: TraceContext = Field(default_factory=TraceContext)
+    # The bytes this event was decoded from, if any: stored as-is instead of re-serialised.
+    _wire: bytes | None = PrivateAttr(default=None)
+
+    def wire_json(self) -> bytes:
+        """Return the event as JSON, reusing the bytes it arrived as."""
+        return self._wire if self._wire is not None else self.model_dump_json().encode()
 
     @property
     def key(self) -> bytes:

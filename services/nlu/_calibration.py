@@ -85,7 +85,7 @@ def calibrate(
     temperature = _fit_temperature(oof_logits, gold_index) if oof_logits.size else 1.0
     oos_conf = _leave_intents_out(matrix, label_array, oos_matrix, blocks, rng, seed, temperature)
     in_conf = softmax(oof_logits, temperature).max(axis=1)
-    ece_raw = _ece(softmax(oof_logits).max(axis=1), correct)
+    ece_raw = expected_calibration_error(softmax(oof_logits).max(axis=1), correct)
     threshold, accuracy, recall = _choose(in_conf, correct, oos_conf, oos_weight)
     return Calibration(
         temperature=float(temperature),
@@ -95,7 +95,7 @@ def calibrate(
         n_in_scope=int(correct.size),
         n_oos=int(oos_conf.size),
         ece_raw=ece_raw,
-        ece_calibrated=_ece(in_conf, correct),
+        ece_calibrated=expected_calibration_error(in_conf, correct),
     )
 
 
@@ -189,8 +189,10 @@ def _choose(
     return best
 
 
-def _ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
-    """Return the expected calibration error over equal-width confidence bins."""
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 10
+) -> float:
+    """Return the mean gap between confidence and accuracy over equal-width confidence bins."""
     if confidence.size == 0:
         return 0.0
     edges = np.linspace(0.0, 1.0, bins + 1)

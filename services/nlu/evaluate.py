@@ -7,7 +7,6 @@ read only here, never at run time.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from services.nlu._calibration import expected_calibration_error
 from services.nlu._pipeline import build_pipeline
 from services.nlu.intent_data import OOS, load_examples, split_oos
 from services.nlu.intent_model import IntentModel
@@ -101,21 +101,8 @@ def cross_validate_intents(
     report = classification_report(labels, list(predicted), sorted(set(labels)))
     report["folds"] = folds
     report["mean_confidence"] = round(float(confidence.mean()), 4)
-    report["ece"] = round(_expected_calibration_error(confidence, correct), 4)
+    report["ece_uncalibrated"] = round(expected_calibration_error(confidence, correct), 4)
     return report
-
-
-def _expected_calibration_error(
-    confidence: np.ndarray, correct: np.ndarray, bins: int = 10
-) -> float:
-    """Weighted gap between confidence and accuracy over equal-width confidence bins."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
-    for low, high in itertools.pairwise(edges):
-        mask = (confidence > low) & (confidence <= high)
-        if mask.any():
-            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
-    return float(total)
 
 
 def oos_report(

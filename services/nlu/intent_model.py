@@ -36,8 +36,8 @@ import joblib
 import numpy as np
 import sklearn
 
+from services.nlu._calibration import CALIBRATION_ID, calibrate, logits_of, softmax
 from services.nlu._pipeline import PIPELINE_ID, build_pipeline, compact
-from services.nlu._threshold import CALIBRATION_ID, calibrate, logits_of, softmax
 from services.nlu.intent_data import (
     GENERAL_INTENTS_PATH,
     OOS,

@@ -154,8 +154,9 @@ class CueFinder:
         urgency: list[str] = []
         norms = [token.norm for token in tokens]
         index = 0
+        starts = self._trie.by_first
         while index < len(tokens):
-            match = self._match_at(norms, index)
+            match = self._match_at(norms, index) if norms[index] in starts else None
             if match is None:
                 index += 1
                 continue

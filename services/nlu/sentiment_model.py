@@ -104,7 +104,9 @@ class SentimentModel:
         for index, token in enumerate(tokens):
             if index < phrase_end or not (token.is_word or token.kind in {"emo", "emoji"}):
                 continue
-            phrase = self._phrase_at(tokens, index)
+            phrase = (
+                self._phrase_at(tokens, index) if token.norm in self.lexicon.phrase_starts else None
+            )
             if phrase is not None:
                 length, value = phrase
                 phrase_end = index + length
@@ -114,6 +116,8 @@ class SentimentModel:
                 continue
             direction = 1.0 if value > 0 else -1.0
             value += direction * _boost(tokens, index)  # signed: dampeners shrink the value
+            if value * direction <= 0:  # dampened to nothing, never past zero
+                continue
             if token.raw.isupper() and len(token.raw) > 1 and not shouting:
                 value += direction * CAPS_BOOST
             if phrase is None and is_negated(tokens, index):
@@ -146,10 +150,9 @@ class SentimentModel:
         value = self.lexicon.valence(norm)
         if value is not None:
             return value
-        if is_negated(tokens, index):
-            negated_only = self.lexicon.negated_valence(norm)
-            if negated_only is not None:
-                return negated_only  # flipped to negative by the negation step
+        negated_only = self.lexicon.negated_valence(norm)
+        if negated_only is not None and is_negated(tokens, index):
+            return negated_only  # flipped to negative by the negation step
         return 0.0
 
 

@@ -125,6 +125,9 @@ def is_negated(tokens: list[Token], index: int) -> bool:
 
 def is_shouting(tokens: list[Token]) -> bool:
     """Tell whether most words of three letters or more are in capitals (at least two)."""
-    long_words = [token.raw for token in tokens if token.is_word and len(token.raw) >= 3]
-    capitals = sum(word.isupper() for word in long_words)
-    return capitals >= 2 and capitals >= 0.6 * len(long_words)
+    long_words = capitals = 0
+    for token in tokens:
+        if token.is_word and len(token.raw) >= 3:
+            long_words += 1
+            capitals += token.raw.isupper()
+    return capitals >= 2 and capitals >= 0.6 * long_words

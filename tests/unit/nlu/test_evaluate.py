@@ -60,4 +60,4 @@ def test_cross_validation_on_separable_data() -> None:
     rows += [(f"please refund the money for item {i}", "refund") for i in range(10)]
     report = cross_validate_intents(rows, folds=5)
     assert report["accuracy"] == 1.0
-    assert 0.0 <= report["ece"] <= 1.0
+    assert 0.0 <= report["ece_uncalibrated"] <= 1.0

@@ -20,7 +20,7 @@ from services.context.crm import CustomerDirectory, StoredCustomerDirectory
 from services.context.history import SessionHistory
 from services.escalation import app as escalation_app
 from services.escalation import handlers as escalation_handlers
-from services.escalation.rules import Limits
+from services.escalation.policy.store import PolicyStore
 from services.intent import app as intent_app
 from services.intent import handlers as intent_handlers
 from services.sentiment import app as sentiment_app
@@ -29,8 +29,14 @@ from shared.bus.base import Bus, Message
 from shared.bus.codec import to_message
 from shared.runtime import StreamRunner
 from shared.schemas.envelope import Envelope
-from shared.schemas.events import DeadLetter, EscalationDecided, HandoffPacketBuilt
-from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, DLQ, HANDOFF_PACKETS
+from shared.schemas.events import (
+    BotControl,
+    DeadLetter,
+    EscalationDecided,
+    HandoffPacketBuilt,
+    HandoffUpdated,
+)
+from shared.schemas.topics import CONTROL, CONVERSATION_EVENTS, DECISIONS, DLQ, HANDOFF_PACKETS
 from shared.state.base import StateStore
 
 
@@ -62,7 +68,13 @@ class Pipeline:
             ),
             "sentiment": sentiment_app.build_app(sentiment_handlers.Deps(model=m.sentiment)),
             "escalation": escalation_app.build_app(
-                escalation_handlers.Deps(store=self.store, ttl_seconds=3600, limits=Limits())
+                escalation_handlers.Deps(
+                    store=self.store,
+                    ttl_seconds=3600,
+                    policies=PolicyStore(None),
+                    directory=StoredCustomerDirectory(self.store),
+                    history=SessionHistory(self.store),
+                )
             ),
             "context": context_app.build_app(
                 context_handlers.Deps(
@@ -97,11 +109,15 @@ class Watcher:
 
     def __init__(self, bus: Bus, group: str) -> None:
         self._sub = bus.subscription(
-            [HANDOFF_PACKETS.name, DECISIONS.name, DLQ.name], group=group, client_id=group
+            [HANDOFF_PACKETS.name, DECISIONS.name, DLQ.name, CONTROL.name],
+            group=group,
+            client_id=group,
         )
         self.packets: list[HandoffPacketBuilt] = []
         self.decisions: list[EscalationDecided] = []
         self.dead: list[DeadLetter] = []
+        self.updates: list[HandoffUpdated] = []
+        self.controls: list[BotControl] = []
         self._packet = TypeAdapter(HandoffPacketBuilt)
 
     async def start(self) -> None:
@@ -113,7 +129,12 @@ class Watcher:
     async def pump(self, timeout_ms: int = 50) -> None:
         for r in await self._sub.poll(max_records=5000, timeout_ms=timeout_ms):
             if r.topic == HANDOFF_PACKETS.name:
-                self.packets.append(HandoffPacketBuilt.model_validate_json(r.value))
+                if b'"handoff.updated"' in r.value:
+                    self.updates.append(HandoffUpdated.model_validate_json(r.value))
+                else:
+                    self.packets.append(HandoffPacketBuilt.model_validate_json(r.value))
+            elif r.topic == CONTROL.name:
+                self.controls.append(BotControl.model_validate_json(r.value))
             elif r.topic == DECISIONS.name:
                 self.decisions.append(EscalationDecided.model_validate_json(r.value))
             else:

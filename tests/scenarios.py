@@ -19,6 +19,7 @@ from shared.schemas.events import (
     Role,
     SentimentLabel,
     SentimentScored,
+    SessionHandedBack,
 )
 from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, INTENTS, SENTIMENTS
 from tests.harness import Watcher, publish_to, send
@@ -63,7 +64,7 @@ ROUTINE = [
 
 async def human_request_gives_one_full_packet(bus: Bus, watcher: Watcher) -> None:
     s = sid("human")
-    await send(bus, conversation(s, HUMAN, customer="C-1"))
+    await send(bus, conversation(s, HUMAN, customer=sid("C")))
     assert await watcher.until(lambda: watcher.packets_for(s)), "no packet"
     await watcher.settle(1.0)
     packets = watcher.packets_for(s)
@@ -170,7 +171,7 @@ async def missing_analysis_is_marked_after_the_wait(bus: Bus, watcher: Watcher) 
 
 async def duplicates_change_nothing(bus: Bus, watcher: Watcher) -> None:
     s = sid("dup")
-    events = conversation(s, HUMAN, customer="C-2")
+    events = conversation(s, HUMAN, customer=sid("C"))
     doubled = [e for e in events for _ in range(2)]
     await send(bus, doubled)
     await send(bus, events)
@@ -249,3 +250,51 @@ CONTEXT_ONLY = (
     late_out_of_order_analyses_still_complete,
     missing_analysis_is_marked_after_the_wait,
 )
+
+
+async def one_handoff_per_episode_then_hand_back(bus: Bus, watcher: Watcher) -> None:
+    """Later triggers update the open handoff; the bot pauses once; a hand-back reopens."""
+    s = sid("episode")
+    first = conversation(
+        s,
+        [
+            ("customer", "I want to talk to a real person"),
+            ("customer", "there is a charge I didn't make on my card, this is fraud"),
+        ],
+    )
+    await send(bus, first)
+    assert await watcher.until(
+        lambda: watcher.packets_for(s) and len(watcher.decisions_for(s)) >= 2
+    )
+    assert await watcher.until(lambda: [u for u in watcher.updates if u.session_id == s])
+    await watcher.settle(0.5)
+    assert len(watcher.packets_for(s)) == 1
+    packet = watcher.packets_for(s)[0]
+    update = next(u for u in watcher.updates if u.session_id == s)
+    assert update.packet_id == packet.packet_id
+    assert "sensitive_topic" in {r.code for r in update.reasons}
+    pauses = [c for c in watcher.controls if c.session_id == s and c.command == "bot.pause"]
+    assert len(pauses) == 1 and pauses[0].episode == 1
+
+    back = SessionHandedBack(tenant_id=TENANT, session_id=s, seq=2, agent_id="agent-7")
+    again = ConversationTurn(
+        event_id=derived_id(TENANT, s, 3, "turn"),
+        tenant_id=TENANT,
+        session_id=s,
+        seq=3,
+        role=Role.CUSTOMER,
+        text="sorry, can I speak to an agent again please",
+    )
+    await send(bus, [back])
+    await asyncio.sleep(0.3)
+    await send(bus, [again])
+    assert await watcher.until(lambda: len(watcher.packets_for(s)) == 2)
+    second = next(p for p in watcher.packets_for(s) if p.episode == 2)
+    assert second.packet_id != packet.packet_id
+    assert [r.code for r in second.reasons] == ["explicit_request"]
+    controls = [(c.command, c.episode) for c in watcher.controls if c.session_id == s]
+    assert ("bot.resume", 1) in controls
+    assert ("bot.pause", 2) in controls
+
+
+FULL_PIPELINE = (*FULL_PIPELINE, one_handoff_per_episode_then_hand_back)

@@ -18,16 +18,17 @@ import orjson
 
 from services.context.crm import CustomerDirectory
 from services.context.history import SessionHistory, is_repeat_contact
-from services.context.packet import assemble
+from services.context.packet import assemble, packet_id
 from services.context.session import NAMESPACE, OPEN, missing_for, open_episodes, write_for
 from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
 from shared.logging import get_logger
 from shared.metrics import PACKETS, TURN_LATENCY
-from shared.schemas.envelope import Envelope
+from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import (
     EscalationDecided,
     HandoffPacketBuilt,
+    HandoffUpdated,
     IntentDetected,
     PastSession,
     SessionEnded,
@@ -65,9 +66,15 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
     pairs = [(e, w) for e in events if (w := write_for(e)) is not None]
     snapshots = await deps.store.apply([w for _, w in pairs], ttl_seconds=deps.ttl_seconds)
     out: list[Envelope] = []
+    updates: list[tuple[EscalationDecided, bool]] = []
+    claimed: set[tuple[str, str, int]] = set()
     for (event, _), snap in zip(pairs, snapshots, strict=True):
         if isinstance(event, SessionResolved | SessionEnded):
             await _record_history(event, snap.fields, deps)
+        if isinstance(event, EscalationDecided) and event.update:
+            # Before the packet is built, its reasons join the packet; after, they are news.
+            updates.append((event, f"h:{event.episode}" in snap.fields))
+            continue
         for episode in open_episodes(snap.fields):
             decision = EscalationDecided.model_validate_json(snap.fields[f"d:{episode}"])
             missing = missing_for(snap.fields, decision.seq)
@@ -81,7 +88,29 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
             packet = await build_and_claim(decision, snap.fields, missing, deps)
             if packet is not None:
                 out.append(packet)
+                claimed.add((packet.tenant_id, packet.session_id, packet.episode))
+    for decision, packet_exists in updates:
+        if packet_exists or (decision.tenant_id, decision.session_id, decision.episode) in claimed:
+            out.append(update_for(decision))
     return out
+
+
+def update_for(decision: EscalationDecided) -> HandoffUpdated:
+    """Announce new reasons or priority for the episode's packet (same packet id)."""
+    return HandoffUpdated(
+        event_id=derived_id(decision.tenant_id, decision.session_id, decision.seq, "update"),
+        tenant_id=decision.tenant_id,
+        session_id=decision.session_id,
+        seq=decision.seq,
+        packet_id=packet_id(decision.tenant_id, decision.session_id, decision.episode),
+        episode=decision.episode,
+        decided_seq=decision.seq,
+        reasons=decision.reasons,
+        priority=decision.priority,
+        queue=decision.queue,
+        policy_version=decision.policy_version,
+        trace=decision.child_trace(),
+    )
 
 
 async def build_and_claim(
@@ -183,7 +212,10 @@ async def after_publish(messages: Sequence[Message], deps: Deps) -> None:
     for m in messages:
         if m.topic != HANDOFF_PACKETS.name:
             continue
-        packet = HandoffPacketBuilt.model_validate_json(m.value)
+        body = orjson.loads(m.value)
+        if body.get("event_type") != "handoff.packet":
+            continue
+        packet = HandoffPacketBuilt.model_validate(body)
         await deps.store.take(
             deps.outbox_queue, _member(packet.tenant_id, packet.session_id, packet.episode)
         )

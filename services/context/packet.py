@@ -36,8 +36,6 @@ def _merge_reasons(fields: dict[str, bytes], episode: int, upto: int) -> list[Re
     for name in sorted(
         (f for f in fields if f.startswith(prefix)), key=lambda f: int(f.split(":")[2])
     ):
-        if int(name.split(":")[2]) > upto:
-            continue
         for r in EscalationDecided.model_validate_json(fields[name]).reasons:
             seen.setdefault(r.code, r)
     return list(seen.values())
@@ -123,7 +121,9 @@ def assemble(
         repeat_contact=repeat_contact,
         complete=not missing,
         missing=list(missing),
+        sla_seconds=decision.sla_seconds,
         policy_version=decision.policy_version,
+        policy_hash=decision.policy_hash,
         built_at=now,
         trace=TraceContext(
             trace_id=decision.trace.trace_id,

@@ -44,6 +44,10 @@ def write_for(event: Envelope) -> Write | None:
             return Write(key, {f"i:{event.seq}": event.wire_json()}, want_all=_WHEN_OPEN)
         case SentimentScored():
             return Write(key, {f"s:{event.seq}": event.wire_json()}, want_all=_WHEN_OPEN)
+        case EscalationDecided() if event.escalates and event.update:
+            # A later trigger in an episode already handed off: kept, and announced as an
+            # update of the open handoff rather than a second packet.
+            return Write(key, {f"r:{event.episode}:{event.seq}": event.wire_json()})
         case EscalationDecided() if event.escalates:
             # The first transfer decision of an episode opens the handoff; later ones are kept
             # too, so the packet can list every reason known when it is built.

@@ -1,26 +1,46 @@
-"""Escalation service wiring: Redis state, then the stream loop."""
+"""Escalation service wiring: Redis state, policies (reloaded while running), the stream loop."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+from services.context.crm import StoredCustomerDirectory
+from services.context.history import SessionHistory
 from services.escalation.handlers import Deps, handle
-from services.escalation.rules import Limits
+from services.escalation.policy.store import PolicyChange, PolicyStore
 from services.escalation.settings import EscalationSettings
-from shared.bus.base import Message
+from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
+from shared.logging import get_logger
 from shared.metrics import DECISIONS, TURN_LATENCY
 from shared.observability import ReadinessCheck
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope, utcnow
-from shared.schemas.events import EscalationDecided
-from shared.schemas.topics import CONVERSATION_EVENTS, INTENTS, SENTIMENTS, topic_for
+from shared.schemas.events import EscalationDecided, PolicyChanged
+from shared.schemas.topics import AUDIT, CONVERSATION_EVENTS, INTENTS, SENTIMENTS, topic_for
 from shared.state.base import StateStore
 from shared.state.redis import RedisStateStore
 
+log = get_logger("baton.escalation")
 
-def build_app(deps: Deps) -> StreamApp:
+
+def audit_event(change: PolicyChange) -> PolicyChanged:
+    return PolicyChanged(
+        tenant_id=change.tenant,
+        session_id="policy",
+        new_version=change.new_version,
+        old_version=change.old_version,
+        new_hash=change.new_hash,
+        old_hash=change.old_hash,
+        changed_by=change.changed_by,
+        diff=change.diff,
+        occurred_at=change.at,
+    )
+
+
+def build_app(deps: Deps, *, refresh_seconds: float = 2.0) -> StreamApp:
     async def on_batch(events: Sequence[Envelope]) -> list[Message]:
         decisions = await handle(events, deps)
         now = utcnow()
@@ -34,11 +54,23 @@ def build_app(deps: Deps) -> StreamApp:
                     )
         return [to_message(topic_for(d), d) for d in decisions]
 
+    async def reload_policies(publisher: Publisher, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), refresh_seconds)
+            try:
+                changes = deps.policies.refresh()
+                if changes:
+                    await publisher.publish([to_message(AUDIT, audit_event(c)) for c in changes])
+            except Exception:
+                log.exception("policy_refresh_failed")
+
     return StreamApp(
         name="escalation",
         consumes=(CONVERSATION_EVENTS, INTENTS, SENTIMENTS),
         handle=on_batch,
         dead_letters_for=frozenset({INTENTS.name, SENTIMENTS.name}),
+        background=(reload_policies,),
     )
 
 
@@ -46,9 +78,9 @@ def deps_for(settings: EscalationSettings, store: StateStore) -> Deps:
     return Deps(
         store=store,
         ttl_seconds=settings.session_ttl_seconds,
-        limits=Limits(
-            misunderstood_turns=settings.misunderstood_turns, negative_turns=settings.negative_turns
-        ),
+        policies=PolicyStore(settings.policy_dir),
+        directory=StoredCustomerDirectory(store),
+        history=SessionHistory(store),
     )
 
 
@@ -62,6 +94,9 @@ async def bootstrap(
         return await store.ping(), "redis"
 
     try:
-        yield build_app(deps_for(settings, store)), {"redis": redis_ready}
+        yield (
+            build_app(deps_for(settings, store), refresh_seconds=settings.policy_refresh_seconds),
+            {"redis": redis_ready},
+        )
     finally:
         await store.close()

@@ -1,70 +1,190 @@
-"""Escalation handlers: record each event in the session hash, decide when a turn is complete."""
+"""Escalation handlers: fold events into the session hash, decide by policy when a turn is complete.
+
+Decisions carry ids derived from their turn, so a redelivered event re-emits the same decision
+and downstream stores ignore it. The first transfer of an episode also tells the platform's
+bot to pause; later transfers in that episode are marked as updates of the open handoff.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.escalation.rules import Limits, decide
-from services.escalation.session import ready_turn, view_upto, write_for
-from shared.schemas.envelope import Envelope, derived_id
+import orjson
+
+from services.context.crm import CustomerDirectory
+from services.context.history import SessionHistory
+from services.escalation.policy.engine import evaluate
+from services.escalation.policy.store import PolicyStore
+from services.escalation.session import NAMESPACE, ready_turn, view_upto, write_for
+from shared.schemas.envelope import Envelope, derived_id, utcnow
 from shared.schemas.events import (
+    Action,
+    BotControl,
     Channel,
     ConversationTurn,
+    CustomerProfile,
     EscalationDecided,
     IntentDetected,
+    PastSession,
     SentimentScored,
+    SessionHandedBack,
     SessionStarted,
 )
-from shared.state.base import StateStore, Write
+from shared.state.base import StateStore, Write, session_key
+
+CRM_FIELD = "crm"
 
 
 @dataclass
 class Deps:
     store: StateStore
     ttl_seconds: int
-    limits: Limits
+    policies: PolicyStore
+    directory: CustomerDirectory
+    history: SessionHistory
 
 
-def decision_for(
-    event: Envelope, fields: dict[str, bytes], limits: Limits
+async def _customer_context(
+    event: Envelope, fields: dict[str, bytes], deps: Deps
+) -> tuple[CustomerProfile | None, tuple[PastSession, ...]]:
+    """Profile and past sessions, fetched once per session and kept in its hash."""
+    if CRM_FIELD in fields:
+        cached = orjson.loads(fields[CRM_FIELD])
+        profile = CustomerProfile.model_validate(cached["p"]) if cached["p"] else None
+        return profile, tuple(PastSession.model_validate(h) for h in cached["h"])
+    customer_id = fields.get("customer_id", b"").decode()
+    if not customer_id:
+        return None, ()
+    profile, history = await asyncio.gather(
+        deps.directory.profile(event.tenant_id, customer_id),
+        deps.history.recent(event.tenant_id, customer_id, exclude=event.session_id),
+    )
+    cached_value = orjson.dumps(
+        {
+            "p": profile.model_dump(mode="json") if profile else None,
+            "h": [h.model_dump(mode="json") for h in history],
+        }
+    )
+    key = session_key(event.tenant_id, event.session_id, NAMESPACE)
+    await deps.store.apply(
+        [Write(key, {CRM_FIELD: cached_value}, want_all=("-",))], ttl_seconds=deps.ttl_seconds
+    )
+    fields[CRM_FIELD] = cached_value
+    return profile, tuple(history)
+
+
+async def decision_for(
+    event: Envelope, fields: dict[str, bytes], deps: Deps
 ) -> EscalationDecided | None:
     """Decide for the event's turn once its text, intent and sentiment are all in."""
     if not ready_turn(fields, event.seq):
         return None
-    view = view_upto(event.tenant_id, event.session_id, fields, event.seq)
-    outcome = decide(view, limits)
+    profile, history = await _customer_context(event, fields, deps)
+    view = view_upto(
+        event.tenant_id,
+        event.session_id,
+        fields,
+        event.seq,
+        profile=profile,
+        history=history,
+        now=utcnow(),
+    )
+    verdict = evaluate(view, deps.policies.for_tenant(event.tenant_id))
     return EscalationDecided(
         event_id=derived_id(event.tenant_id, event.session_id, event.seq, "decision"),
         tenant_id=event.tenant_id,
         session_id=event.session_id,
         seq=event.seq,
-        action=outcome.action,
-        reasons=list(outcome.reasons),
-        priority=outcome.priority,
-        queue=outcome.queue,
+        action=verdict.action,
+        reasons=list(verdict.reasons),
+        near_misses=list(verdict.near_misses),
+        priority=verdict.priority,
+        queue=verdict.queue,
+        sla_seconds=verdict.sla_seconds,
+        episode=view.episode,
         channel=Channel(view.channel),
         customer_id=view.customer_id,
+        policy_version=verdict.policy_version,
+        policy_hash=verdict.policy_hash,
         trace=event.child_trace(),
     )
 
 
-async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
-    """Fold a batch into Redis in one round trip, then decide for each completed turn.
+def _control(decision: EscalationDecided, command: str, reason: str) -> BotControl:
+    return BotControl(
+        event_id=derived_id(decision.tenant_id, decision.session_id, decision.episode, command),
+        tenant_id=decision.tenant_id,
+        session_id=decision.session_id,
+        seq=decision.seq,
+        command=command,
+        episode=decision.episode,
+        reason=reason,
+        trace=decision.child_trace(),
+    )
 
-    Decisions carry deterministic ids, so a redelivered event re-emits the same decision
-    and downstream stores ignore it.
-    """
-    pairs: list[tuple[Envelope, Write]] = [
-        (e, w) for e in events if (w := write_for(e)) is not None
-    ]
+
+async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
+    """Fold a batch into Redis in one round trip, then decide for each completed turn."""
+    pairs = [(e, w) for e in events if (w := write_for(e)) is not None]
     snapshots = await deps.store.apply([w for _, w in pairs], ttl_seconds=deps.ttl_seconds)
     out: list[Envelope] = []
+    transfers: list[tuple[EscalationDecided, dict[str, bytes]]] = []
     for (event, _), snap in zip(pairs, snapshots, strict=True):
-        if isinstance(event, ConversationTurn | IntentDetected | SentimentScored):
-            decision = decision_for(event, snap.fields, deps.limits)
-            if decision is not None:
-                out.append(decision)
+        if isinstance(event, SessionHandedBack):
+            ended = sum(1 for f in snap.fields if f.startswith("hb:") and int(f[3:]) <= event.seq)
+            out.append(
+                BotControl(
+                    event_id=derived_id(event.tenant_id, event.session_id, event.seq, "bot.resume"),
+                    tenant_id=event.tenant_id,
+                    session_id=event.session_id,
+                    seq=event.seq,
+                    command="bot.resume",
+                    episode=max(1, ended),
+                    reason="an agent handed the session back to the bot",
+                    trace=event.child_trace(),
+                )
+            )
+            continue
+        if not snap.fields or not isinstance(
+            event, ConversationTurn | IntentDetected | SentimentScored
+        ):
+            continue
+        decision = await decision_for(event, snap.fields, deps)
+        if decision is None:
+            continue
+        if decision.action is Action.TRANSFER:
+            transfers.append((decision, snap.fields))
+        else:
+            out.append(decision)
+    out += await _mark_episodes(transfers, deps)
+    return out
+
+
+async def _mark_episodes(
+    transfers: list[tuple[EscalationDecided, dict[str, bytes]]], deps: Deps
+) -> list[Envelope]:
+    """Record the first transfer of each episode; it pauses the bot, later ones are updates."""
+    if not transfers:
+        return []
+    writes = [
+        Write(
+            session_key(d.tenant_id, d.session_id, NAMESPACE),
+            {f"x:{d.episode}": str(d.seq).encode()},
+            want_all=(f"x:{d.episode}",),
+        )
+        for d, _ in transfers
+    ]
+    snaps = await deps.store.apply(writes, ttl_seconds=deps.ttl_seconds)
+    out: list[Envelope] = []
+    for (decision, _), snap in zip(transfers, snaps, strict=True):
+        first = int(snap.fields[f"x:{decision.episode}"]) == decision.seq
+        if not first:
+            decision = decision.model_copy(update={"update": True})
+        out.append(decision)
+        if first:
+            out.append(_control(decision, "bot.pause", "a human is taking over"))
     return out
 
 
@@ -73,4 +193,5 @@ HANDLED: tuple[type[Envelope], ...] = (
     IntentDetected,
     SentimentScored,
     SessionStarted,
+    SessionHandedBack,
 )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from shared.schemas.envelope import Envelope
+from shared.schemas.envelope import Envelope, utcnow
 from shared.schemas.events import (
     ConversationTurn,
+    CustomerProfile,
     IntentDetected,
+    PastSession,
     SentimentScored,
+    SessionHandedBack,
     SessionStarted,
 )
 from shared.state.base import Write, session_key
@@ -40,7 +44,7 @@ class TurnView:
 
 @dataclass(frozen=True)
 class SessionView:
-    """Everything known about a session up to one turn."""
+    """Everything known about a session's current episode up to one turn."""
 
     tenant_id: str
     session_id: str
@@ -48,7 +52,11 @@ class SessionView:
     channel: str
     customer_id: str | None
     customer_turns: tuple[TurnView, ...]
-    bot_turns: tuple[int, ...] = field(default_factory=tuple)
+    bot_turns: tuple[tuple[int, str], ...] = field(default_factory=tuple)
+    episode: int = 1
+    profile: CustomerProfile | None = None
+    history: tuple[PastSession, ...] = field(default_factory=tuple)
+    now: datetime = field(default_factory=utcnow)
 
     @property
     def current(self) -> TurnView:
@@ -108,6 +116,8 @@ def write_for(event: Envelope) -> Write | None:
                 },
                 want_all=complete,
             )
+        case SessionHandedBack():
+            return Write(key, {f"hb:{event.seq}": b"1"})
         case SessionStarted():
             fields = {"channel": event.channel.value.encode()}
             if event.customer_id:
@@ -127,19 +137,39 @@ def ready_turn(fields: dict[str, bytes], seq: int) -> bool:
     )
 
 
-def view_upto(tenant_id: str, session_id: str, fields: dict[str, bytes], upto: int) -> SessionView:
-    """Fold the fields of every complete turn up to ``upto`` into a view for the rules."""
+def episode_of(fields: dict[str, bytes], seq: int) -> tuple[int, int]:
+    """Return the episode a turn belongs to and the last turn before that episode began.
+
+    A hand-back recorded at turn k returns the session to the bot: turns after k start a
+    new episode, judged afresh.
+    """
+    backs = sorted(int(f[3:]) for f in fields if f.startswith("hb:") and int(f[3:]) < seq)
+    return 1 + len(backs), (backs[-1] if backs else 0)
+
+
+def view_upto(
+    tenant_id: str,
+    session_id: str,
+    fields: dict[str, bytes],
+    upto: int,
+    *,
+    profile: CustomerProfile | None = None,
+    history: tuple[PastSession, ...] = (),
+    now: datetime | None = None,
+) -> SessionView:
+    """Fold every complete turn of the current episode up to ``upto`` into a view for the rules."""
+    episode, after = episode_of(fields, upto)
     customer: list[TurnView] = []
-    bots: list[int] = []
+    bots: list[tuple[int, str]] = []
     for name, raw in fields.items():
         if not name.startswith("t:"):
             continue
         seq = int(name[2:])
-        if seq > upto:
+        if seq > upto or seq <= after:
             continue
         turn = loads(raw)
         if turn["r"] == "bot":
-            bots.append(seq)
+            bots.append((seq, turn["x"]))
             continue
         if turn["r"] != "customer" or not ready_turn(fields, seq):
             continue
@@ -171,4 +201,8 @@ def view_upto(tenant_id: str, session_id: str, fields: dict[str, bytes], upto: i
         customer_id=customer_id.decode() if customer_id else None,
         customer_turns=tuple(customer),
         bot_turns=tuple(sorted(bots)),
+        episode=episode,
+        profile=profile,
+        history=history,
+        now=now or utcnow(),
     )

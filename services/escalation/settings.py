@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from shared.config import ServiceSettings
@@ -10,5 +12,7 @@ from shared.config import ServiceSettings
 class EscalationSettings(ServiceSettings):
     service_name: str = "escalation"
     metrics_port: int = 9103
-    misunderstood_turns: int = Field(default=2, ge=1)
-    negative_turns: int = Field(default=2, ge=1)
+    policy_dir: Path | None = Field(
+        default=None, description="Directory of <tenant>.yaml policies (default.yaml for all)."
+    )
+    policy_refresh_seconds: float = Field(default=2.0, gt=0)

@@ -85,8 +85,19 @@ class SessionResolved(Envelope):
     resolved_by: Role = Role.BOT
 
 
+class SessionHandedBack(Envelope):
+    """An agent returned the session to the bot; later turns start a new escalation episode.
+
+    ``seq`` is the last turn of the human-owned episode.
+    """
+
+    event_type: Literal["session.handed_back"] = "session.handed_back"
+    agent_id: str | None = None
+    note: str | None = None
+
+
 ConversationEvent = Annotated[
-    ConversationTurn | SessionStarted | SessionEnded | SessionResolved,
+    ConversationTurn | SessionStarted | SessionEnded | SessionResolved | SessionHandedBack,
     Field(discriminator="event_type"),
 ]
 
@@ -161,13 +172,42 @@ class EscalationDecided(Envelope):
     priority: int = Field(default=3, ge=1, le=5, description="1 is most urgent.")
     queue: str = "general"
     episode: int = Field(default=1, ge=1)
+    update: bool = Field(
+        default=False, description="A later trigger in an episode already handed off."
+    )
+    near_misses: list[Reason] = Field(default_factory=list)
+    sla_seconds: int | None = None
     channel: Channel = Channel.CHAT
     customer_id: str | None = None
     policy_version: str = "builtin-1"
+    policy_hash: str | None = None
 
     @property
     def escalates(self) -> bool:
         return self.action is Action.TRANSFER
+
+
+class BotControl(Envelope):
+    """Tells the platform's bot to stop replying (a human owns the conversation) or resume."""
+
+    event_type: Literal["bot.control"] = "bot.control"
+    producer: str = "escalation"
+    command: Literal["bot.pause", "bot.resume"]
+    episode: int = Field(ge=1)
+    reason: str
+
+
+class PolicyChanged(Envelope):
+    """Audit record of a policy change: who, when, from which version to which, and the diff."""
+
+    event_type: Literal["policy.changed"] = "policy.changed"
+    producer: str = "escalation"
+    old_version: str | None = None
+    new_version: str
+    old_hash: str | None = None
+    new_hash: str
+    changed_by: str
+    diff: str
 
 
 # --- handoff packet (outbound: baton.handoff.packets) ------------------------------------------
@@ -255,8 +295,24 @@ class HandoffPacketBuilt(Envelope):
     repeat_contact: bool = False
     complete: bool = True
     missing: list[str] = Field(default_factory=list, description="Analyses still absent at build.")
+    sla_seconds: int | None = Field(default=None, description="Target time to answer.")
     policy_version: str = "builtin-1"
+    policy_hash: str | None = None
     built_at: datetime = Field(default_factory=utcnow)
+
+
+class HandoffUpdated(Envelope):
+    """A later trigger in an episode already handed off: new reasons or priority, same packet."""
+
+    event_type: Literal["handoff.updated"] = "handoff.updated"
+    producer: str = "context"
+    packet_id: str
+    episode: int = Field(ge=1)
+    decided_seq: int
+    reasons: list[Reason]
+    priority: int = Field(ge=1, le=5)
+    queue: str
+    policy_version: str = "builtin-1"
 
 
 # --- dead letters (baton.dlq) ------------------------------------------------------------------
@@ -279,26 +335,18 @@ class DeadLetter(BaseModel):
     received_at: datetime = Field(default_factory=utcnow)
 
 
-AnyEvent = Annotated[
-    ConversationTurn
-    | SessionStarted
-    | SessionEnded
-    | SessionResolved
-    | IntentDetected
-    | SentimentScored
-    | EscalationDecided
-    | HandoffPacketBuilt,
-    Field(discriminator="event_type"),
-]
-
 ALL_EVENTS: tuple[type[BaseModel], ...] = (
     ConversationTurn,
     SessionStarted,
     SessionEnded,
     SessionResolved,
+    SessionHandedBack,
     IntentDetected,
     SentimentScored,
     EscalationDecided,
+    BotControl,
+    PolicyChanged,
     HandoffPacketBuilt,
+    HandoffUpdated,
     DeadLetter,
 )

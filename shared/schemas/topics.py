@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from shared.schemas.events import (
+    BotControl,
     ConversationTurn,
     DeadLetter,
     EscalationDecided,
     HandoffPacketBuilt,
+    HandoffUpdated,
     IntentDetected,
+    PolicyChanged,
     SentimentScored,
     SessionEnded,
+    SessionHandedBack,
     SessionResolved,
     SessionStarted,
 )
@@ -29,15 +33,22 @@ class Topic:
 
 CONVERSATION_EVENTS = Topic(
     "baton.conversation.events",
-    (ConversationTurn, SessionStarted, SessionEnded, SessionResolved),
+    (ConversationTurn, SessionStarted, SessionEnded, SessionResolved, SessionHandedBack),
     public=True,
     description="In: turns and session lifecycle from contact-centre platforms, keyed by session.",
 )
 HANDOFF_PACKETS = Topic(
     "baton.handoff.packets",
-    (HandoffPacketBuilt,),
+    (HandoffPacketBuilt, HandoffUpdated),
     public=True,
-    description="Out: one complete handoff packet per escalation episode, for agent desktops.",
+    description="Out: one complete handoff packet per escalation episode, for agent desktops, "
+    "then updates to it (new reasons, priority).",
+)
+CONTROL = Topic(
+    "baton.control",
+    (BotControl,),
+    public=True,
+    description="Out: bot.pause when a human takes over, bot.resume on hand-back, for platforms.",
 )
 DLQ = Topic(
     "baton.dlq",
@@ -64,9 +75,18 @@ DECISIONS = Topic(
     description="Internal: one decision per fully analysed customer turn.",
 )
 
+AUDIT = Topic(
+    "baton.audit",
+    (PolicyChanged,),
+    public=True,
+    description="Out: audit trail of policy changes (who, when, diff), keyed by tenant.",
+)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     CONVERSATION_EVENTS,
     HANDOFF_PACKETS,
+    CONTROL,
+    AUDIT,
     DLQ,
     INTENTS,
     SENTIMENTS,

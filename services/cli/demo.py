@@ -100,7 +100,9 @@ class PacketTail:
                 batch = await self._consumer.getmany(timeout_ms=300)
                 for records in batch.values():
                     for r in records:
-                        packet = HandoffPacketBuilt.model_validate_json(r.value)
+                        if b'"handoff.packet"' not in (r.value or b""):
+                            continue  # updates of open handoffs: the packet was printed
+                        packet = HandoffPacketBuilt.model_validate_json(r.value or b"")
                         if self._sessions and packet.session_id not in self._sessions:
                             continue
                         self.seen += 1

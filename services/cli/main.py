@@ -23,6 +23,8 @@ topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(crm_app, name="crm")
 app.add_typer(topics_app, name="topics")
+policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 SAMPLES = Path(__file__).resolve().parents[1] / "traffic" / "samples"
 
@@ -241,6 +243,104 @@ def bench(
             partitions=partitions,
         )
     )
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="Policy YAML.")]) -> None:
+    """Validate a policy file: print its version and hash, or each problem with its line."""
+    from services.escalation.policy.loader import PolicyError, load_policy
+
+    try:
+        loaded = load_policy(file)
+    except PolicyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        typer.echo(f"{file}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{file}: ok  version {loaded.version}  hash {loaded.content_hash}")
+
+
+@policy_app.command("explain")
+def policy_explain(
+    session_id: Annotated[str, typer.Argument(help="Session to explain.")],
+    tenant: Annotated[str, typer.Option(help="Tenant of the session.")] = "demo",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per decision.")] = False,
+) -> None:
+    """Print the decision history of a live session: actions, reasons, evidence, near misses."""
+    from services.escalation.explain import decision_history, render
+    from shared.state.redis import RedisStateStore
+
+    async def go() -> list[object]:
+        store = RedisStateStore.from_url(BatonSettings().redis_url)
+        try:
+            return list(await decision_history(store, tenant, session_id))
+        finally:
+            await store.close()
+
+    decisions = asyncio.run(go())
+    if as_json:
+        for d in decisions:
+            typer.echo(d.model_dump_json())  # type: ignore[attr-defined]
+    else:
+        typer.echo(render(decisions))  # type: ignore[arg-type]
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Option("--file", help="Conversations, one JSON object per line.")],
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy to decide with (default: shipped).")
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="Second policy: report what changes.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON line per conversation.")
+    ] = False,
+    live: Annotated[
+        bool, typer.Option(help="Through the running services instead of in process.")
+    ] = False,
+) -> None:
+    """Run recorded conversations through the live decision code (shadow mode)."""
+    import logging
+
+    from services.escalation.policy.loader import PolicyError, load_policy
+    from services.replay.compare import compare as compare_outcomes
+    from services.replay.compare import render as render_comparison
+    from services.replay.runner import read_file, replay_live
+    from services.replay.runner import replay as run_replay
+
+    logging.getLogger("baton").setLevel(logging.WARNING)
+    from shared.logging import configure_logging
+
+    configure_logging("replay", level="WARNING")
+    try:
+        conversations = read_file(file)
+        policy_a = load_policy(policy)
+        policy_b = load_policy(compare) if compare else None
+    except (PolicyError, ValueError, OSError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    if live:
+        if compare:
+            raise typer.BadParameter("--compare runs in process; drop --live")
+        outcomes = asyncio.run(replay_live(conversations, BatonSettings().kafka_bootstrap_servers))
+    else:
+        outcomes = asyncio.run(run_replay(conversations, policy_a))
+    if policy_b is None:
+        for o in outcomes:
+            if as_json:
+                typer.echo(json.dumps(o.as_json()))
+            else:
+                typer.echo(
+                    f"{o.conversation_id:<32} {o.action:<12} queue={o.queue} priority={o.priority} "
+                    f"reasons={','.join(o.reasons)}"
+                )
+        return
+    other = asyncio.run(run_replay(conversations, policy_b))
+    result = compare_outcomes(outcomes, other)
+    typer.echo(json.dumps(result.as_json()) if as_json else render_comparison(result))
 
 
 @app.command()

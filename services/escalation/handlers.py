@@ -159,7 +159,24 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
         else:
             out.append(decision)
     out += await _mark_episodes(transfers, deps)
+    await _remember(out, deps)
     return out
+
+
+async def _remember(out: Sequence[Envelope], deps: Deps) -> None:
+    """Keep each decision in the session hash, for `baton policy explain` on a live session."""
+    writes = [
+        Write(
+            session_key(d.tenant_id, d.session_id, NAMESPACE),
+            {f"dec:{d.seq}": d.model_dump_json(exclude={"trace"}).encode()},
+            only_new=False,
+            want_all=("-",),
+        )
+        for d in out
+        if isinstance(d, EscalationDecided)
+    ]
+    if writes:
+        await deps.store.apply(writes, ttl_seconds=deps.ttl_seconds)
 
 
 async def _mark_episodes(

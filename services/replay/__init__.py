@@ -1,0 +1,1 @@
+"""Replay recorded conversations through the live decision code, and compare two policies."""

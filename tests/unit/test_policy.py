@@ -1,0 +1,78 @@
+"""Policy files: validation with line numbers, hashing, reload with audit, compare."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from services.escalation.policy.loader import PolicyError, load_policy, parse_policy
+from services.escalation.policy.store import PolicyStore
+from services.replay.compare import compare
+from services.replay.runner import Outcome
+
+GOOD = "version: v1\ntriggers:\n  misunderstood:\n    turns: 3\n"
+
+
+def test_shipped_default_is_valid_and_hashed() -> None:
+    p = load_policy()
+    assert p.policy.triggers.amount_threshold.limit == 500
+    assert p.policy.sla_seconds["voice"] == 30
+    assert len(p.content_hash) == 16
+
+
+def test_errors_name_the_field_and_the_line() -> None:
+    text = "version: v1\ntriggers:\n  misunderstood:\n    turns: zero\n  explicit_requests: {}\n"
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text, source="acme.yaml")
+    problems = info.value.problems
+    assert any(p.startswith("line 4: triggers.misunderstood.turns") for p in problems)
+    assert any(p.startswith("line 5: triggers.explicit_requests") for p in problems)
+
+
+def test_broken_yaml_and_missing_version_are_refused() -> None:
+    with pytest.raises(PolicyError, match="line 2"):
+        parse_policy("version: v1\ntriggers: {a: [}\nsla_seconds: {}\n")
+    with pytest.raises(PolicyError, match="version"):
+        parse_policy("triggers: {}\n")
+
+
+def test_hash_follows_content_not_formatting() -> None:
+    a = parse_policy(GOOD)
+    b = parse_policy("# comment\nversion: v1\ntriggers: {misunderstood: {turns: 3}}\n")
+    c = parse_policy(GOOD.replace("3", "4"))
+    assert a.content_hash == b.content_hash != c.content_hash
+
+
+def test_store_reloads_changed_files_with_an_audit_record(tmp_path: Path) -> None:
+    (tmp_path / "acme.yaml").write_text(GOOD)
+    store = PolicyStore(tmp_path)
+    assert store.for_tenant("acme").policy.triggers.misunderstood.turns == 3
+    assert store.for_tenant("other").version == load_policy().version
+    (tmp_path / "acme.yaml").write_text(GOOD.replace("v1", "v2").replace("3", "5"))
+    os.utime(tmp_path / "acme.yaml", (time.time() + 5, time.time() + 5))
+    (change,) = store.refresh()
+    assert (change.tenant, change.old_version, change.new_version) == ("acme", "v1", "v2")
+    assert "-    turns: 3" in change.diff and "+    turns: 5" in change.diff
+    assert change.changed_by
+    (tmp_path / "acme.yaml").write_text("version: v3\ntriggers: {misunderstood: {turns: -1}}\n")
+    os.utime(tmp_path / "acme.yaml", (time.time() + 10, time.time() + 10))
+    assert store.refresh() == []
+    assert store.for_tenant("acme").version == "v2", "an invalid edit keeps the running policy"
+
+
+def test_compare_reports_rates_reasons_and_changed_conversations() -> None:
+    a = [
+        Outcome("c1", True, "transfer", ["misunderstood"], "general", 3),
+        Outcome("c2", False, "continue", [], None, None),
+    ]
+    b = [
+        Outcome("c1", False, "continue", [], None, None),
+        Outcome("c2", False, "continue", [], None, None),
+    ]
+    result = compare(a, b).as_json()
+    assert result["escalation_rate"] == {"a": 0.5, "b": 0.0, "delta": -0.5}
+    assert result["reasons"] == {"misunderstood": {"a": 1, "b": 0}}
+    assert [c["conversation_id"] for c in result["changed"]] == ["c1"]

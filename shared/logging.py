@@ -8,6 +8,8 @@ from typing import Any
 
 import structlog
 
+from shared.redaction import Redactor, structlog_processor
+
 
 def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -> None:
     """Route stdlib and structlog records through one JSON renderer tagged with the service."""
@@ -16,14 +18,18 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    # PII never reaches a log line: every string value is redacted, exception text included,
+    # before the timestamp is added (a timestamp would otherwise look like a phone number).
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_service(service),
+        structlog.processors.format_exc_info,
+        structlog_processor(Redactor()),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,

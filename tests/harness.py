@@ -16,17 +16,17 @@ from pydantic import TypeAdapter
 
 from services.context import app as context_app
 from services.context import handlers as context_handlers
-from services.context.crm import CustomerDirectory, StoredCustomerDirectory
-from services.context.history import SessionHistory
 from services.escalation import app as escalation_app
 from services.escalation import handlers as escalation_handlers
-from services.escalation.policy.store import PolicyStore
 from services.intent import app as intent_app
 from services.intent import handlers as intent_handlers
 from services.sentiment import app as sentiment_app
 from services.sentiment import handlers as sentiment_handlers
 from shared.bus.base import Bus, Message
 from shared.bus.codec import to_message
+from shared.customers.crm import CustomerDirectory, StoredCustomerDirectory
+from shared.customers.history import SessionHistory
+from shared.policy.store import PolicyStore
 from shared.runtime import StreamRunner
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import (
@@ -81,6 +81,7 @@ class Pipeline:
                     store=self.store,
                     directory=self.directory or StoredCustomerDirectory(self.store),
                     history=SessionHistory(self.store),
+                    policies=PolicyStore(None),
                     ttl_seconds=3600,
                     max_wait_seconds=self.max_wait_seconds,
                     pending_queue=f"{self.group_prefix}:pending",

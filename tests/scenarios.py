@@ -298,3 +298,34 @@ async def one_handoff_per_episode_then_hand_back(bus: Bus, watcher: Watcher) -> 
 
 
 FULL_PIPELINE = (*FULL_PIPELINE, one_handoff_per_episode_then_hand_back)
+
+
+async def packets_are_redacted_unless_consented(bus: Bus, watcher: Watcher) -> None:
+    """Cards are always masked; emails only without the customer's consent."""
+    plain, consented = sid("pii"), sid("pii-ok")
+    texts = [
+        (
+            "customer",
+            "my card 4111 1111 1111 1111 was charged for order #A77123, mail me at ann@example.com",
+        ),
+        ("customer", "I want to talk to a real person"),
+    ]
+    convs = conversation(plain, texts) + [
+        e.model_copy(update={"metadata": {"pii_consent": True}})
+        for e in conversation(consented, texts)
+    ]
+    await send(bus, convs)
+    assert await watcher.until(
+        lambda: watcher.packets_for(plain) and watcher.packets_for(consented)
+    )
+    p, c = watcher.packets_for(plain)[0], watcher.packets_for(consented)[0]
+    body, body_ok = p.model_dump_json(), c.model_dump_json()
+    for b in (body, body_ok):
+        assert "4111 1111 1111 1111" not in b
+        assert "[CARD ****1111]" in b
+        assert "A77123" in b, "order numbers are kept for the agent"
+    assert "ann@example.com" not in body and "[EMAIL]" in body
+    assert "ann@example.com" in body_ok
+
+
+FULL_PIPELINE = (*FULL_PIPELINE, packets_are_redacted_unless_consented)

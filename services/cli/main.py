@@ -66,8 +66,8 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
 
     from services.cli.demo import PacketTail, publish_conversations
     from services.cli.supervisor import Supervisor
-    from services.context.crm import StoredCustomerDirectory, read_export
     from shared.bus.kafka import KafkaBus
+    from shared.customers.crm import StoredCustomerDirectory, read_export
     from shared.state.redis import RedisStateStore
 
     settings = BatonSettings()
@@ -212,7 +212,7 @@ def crm_load(
     tenant: Annotated[str, typer.Option(help="Tenant the customers belong to.")] = "demo",
 ) -> None:
     """Load customer profiles into Redis for handoff packets."""
-    from services.context.crm import StoredCustomerDirectory, read_export
+    from shared.customers.crm import StoredCustomerDirectory, read_export
     from shared.state.redis import RedisStateStore
 
     async def go() -> int:
@@ -248,7 +248,7 @@ def bench(
 @policy_app.command("check")
 def policy_check(file: Annotated[Path, typer.Argument(help="Policy YAML.")]) -> None:
     """Validate a policy file: print its version and hash, or each problem with its line."""
-    from services.escalation.policy.loader import PolicyError, load_policy
+    from shared.policy.loader import PolicyError, load_policy
 
     try:
         loaded = load_policy(file)
@@ -305,11 +305,11 @@ def replay(
     """Run recorded conversations through the live decision code (shadow mode)."""
     import logging
 
-    from services.escalation.policy.loader import PolicyError, load_policy
     from services.replay.compare import compare as compare_outcomes
     from services.replay.compare import render as render_comparison
     from services.replay.runner import read_file, replay_live
     from services.replay.runner import replay as run_replay
+    from shared.policy.loader import PolicyError, load_policy
 
     logging.getLogger("baton").setLevel(logging.WARNING)
     from shared.logging import configure_logging

@@ -8,19 +8,20 @@ from collections.abc import AsyncIterator, Sequence
 
 import httpx
 
-from services.context.crm import (
+from services.context.handlers import Deps, after_publish, handle, sweeper
+from services.context.settings import ContextSettings
+from shared.bus.base import Message, Publisher
+from shared.bus.codec import to_message
+from shared.customers.crm import (
     CustomerDirectory,
     HttpCustomerDirectory,
     LayeredDirectory,
     StoredCustomerDirectory,
     read_export,
 )
-from services.context.handlers import Deps, after_publish, handle, sweeper
-from services.context.history import SessionHistory
-from services.context.settings import ContextSettings
-from shared.bus.base import Message, Publisher
-from shared.bus.codec import to_message
+from shared.customers.history import SessionHistory
 from shared.observability import ReadinessCheck
+from shared.policy.store import PolicyStore
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope
 from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, INTENTS, SENTIMENTS, topic_for
@@ -53,6 +54,7 @@ def deps_for(settings: ContextSettings, store: StateStore, directory: CustomerDi
         store=store,
         directory=directory,
         history=SessionHistory(store),
+        policies=PolicyStore(settings.policy_dir),
         ttl_seconds=settings.session_ttl_seconds,
         max_wait_seconds=settings.packet_max_wait_seconds,
         pending_queue=f"baton:{settings.topic_prefix}context:pending",

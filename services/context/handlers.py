@@ -16,14 +16,16 @@ from typing import Any
 
 import orjson
 
-from services.context.crm import CustomerDirectory
-from services.context.history import SessionHistory, is_repeat_contact
 from services.context.packet import assemble, packet_id
-from services.context.session import NAMESPACE, OPEN, missing_for, open_episodes, write_for
+from services.context.privacy import redactor_for
+from services.context.session import CONSENT, NAMESPACE, OPEN, missing_for, open_episodes, write_for
 from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
+from shared.customers.crm import CustomerDirectory
+from shared.customers.history import SessionHistory, is_repeat_contact
 from shared.logging import get_logger
 from shared.metrics import PACKETS, TURN_LATENCY
+from shared.policy.store import PolicyStore
 from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import (
     EscalationDecided,
@@ -48,6 +50,7 @@ class Deps:
     store: StateStore
     directory: CustomerDirectory
     history: SessionHistory
+    policies: PolicyStore
     ttl_seconds: int
     max_wait_seconds: float = 2.0
     republish_after_seconds: float = 10.0
@@ -131,7 +134,9 @@ async def build_and_claim(
         for k, v in fields.items()
         if k.startswith("i:")
     ]
+    pii = deps.policies.for_tenant(decision.tenant_id).policy.pii
     packet = assemble(
+        redact=redactor_for(pii, consented=fields.get(CONSENT) == b"1"),
         decision=decision,
         fields=fields,
         profile=profile,

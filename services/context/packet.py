@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from services.context.summary import summarise
@@ -50,8 +50,13 @@ def assemble(
     repeat_contact: bool,
     missing: Sequence[str],
     now: datetime,
+    redact: Callable[[str], str] = str,
 ) -> HandoffPacketBuilt:
-    """Build the packet for ``decision``'s episode from everything stored up to its turn."""
+    """Build the packet for ``decision``'s episode from everything stored up to its turn.
+
+    ``redact`` is applied to every free text the customer wrote (transcript, facts), so the
+    summary, built from them, is redacted too.
+    """
     upto = decision.seq
     turns = [
         ConversationTurn.model_validate_json(fields[f"t:{s}"])
@@ -69,7 +74,7 @@ def assemble(
         if s <= upto
     ]
     transcript = [
-        TranscriptLine(seq=t.seq, role=t.role, text=t.text, at=t.occurred_at) for t in turns
+        TranscriptLine(seq=t.seq, role=t.role, text=redact(t.text), at=t.occurred_at) for t in turns
     ]
     turn_intents = [
         TurnIntent(
@@ -88,7 +93,10 @@ def assemble(
         )
         for s in scores
     ]
-    facts = _facts(intents, turns)
+    facts = [
+        f.model_copy(update={"value": redact(f.value), "text": redact(f.text)})
+        for f in _facts(intents, turns)
+    ]
     reasons = _merge_reasons(fields, decision.episode, upto) or list(decision.reasons)
     sentiment = trajectory(points)
     return HandoffPacketBuilt(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import (
     ConversationTurn,
@@ -36,6 +38,7 @@ def write_for(event: Envelope) -> Write | None:
     match event:
         case ConversationTurn():
             fields = {f"t:{event.seq}": event.wire_json()}
+            fields.update(_consent(event.metadata))
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
             fields["channel"] = event.channel.value.encode()
@@ -67,6 +70,7 @@ def write_for(event: Envelope) -> Write | None:
             }
             if event.customer_id:
                 fields["customer_id"] = event.customer_id.encode()
+            fields.update(_consent(event.metadata))
             return Write(key, fields, want_all=_WHEN_OPEN)
         case SessionResolved():
             return Write(
@@ -82,6 +86,15 @@ def write_for(event: Envelope) -> Write | None:
                 key, {"outcome": dumps({"outcome": event.reason, "at": event.occurred_at})}
             )
     return None
+
+
+CONSENT = "pii_consent"
+
+
+def _consent(metadata: Mapping[str, object]) -> dict[str, bytes]:
+    """The customer's consent to show their details to the agent, when the platform says."""
+    value = metadata.get(CONSENT)
+    return {} if value is None else {CONSENT: b"1" if value is True or value == "true" else b"0"}
 
 
 def open_episodes(fields: dict[str, bytes]) -> list[int]:

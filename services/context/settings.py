@@ -18,3 +18,4 @@ class ContextSettings(ServiceSettings):
     crm_timeout_seconds: float = Field(default=0.3, gt=0)
     crm_export: Path | None = None
     crm_tenant: str = "demo"
+    policy_dir: Path | None = None

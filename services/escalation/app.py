@@ -6,16 +6,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
-from services.context.crm import StoredCustomerDirectory
-from services.context.history import SessionHistory
 from services.escalation.handlers import Deps, handle
-from services.escalation.policy.store import PolicyChange, PolicyStore
 from services.escalation.settings import EscalationSettings
 from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
+from shared.customers.crm import StoredCustomerDirectory
+from shared.customers.history import SessionHistory
 from shared.logging import get_logger
 from shared.metrics import DECISIONS, TURN_LATENCY
 from shared.observability import ReadinessCheck
+from shared.policy.store import PolicyChange, PolicyStore
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope, utcnow
 from shared.schemas.events import EscalationDecided, PolicyChanged

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import orjson
 
-from services.context.crm import CustomerDirectory
-from services.context.history import SessionHistory
 from services.escalation.policy.engine import evaluate
-from services.escalation.policy.store import PolicyStore
 from services.escalation.session import NAMESPACE, ready_turn, view_upto, write_for
+from shared.customers.crm import CustomerDirectory
+from shared.customers.history import SessionHistory
+from shared.policy.store import PolicyStore
 from shared.schemas.envelope import Envelope, derived_id, utcnow
 from shared.schemas.events import (
     Action,

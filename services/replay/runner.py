@@ -17,12 +17,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from services.context.crm import StoredCustomerDirectory, profile_from_row
-from services.context.history import SessionHistory
 from services.escalation import app as escalation_app
 from services.escalation import handlers as escalation_handlers
-from services.escalation.policy.loader import LoadedPolicy
-from services.escalation.policy.store import PolicyStore
 from services.intent import app as intent_app
 from services.intent import handlers as intent_handlers
 from services.nlu import catalog, entities, intent_model, sentiment_model
@@ -32,6 +28,10 @@ from services.traffic.conversations import RecordedConversation, to_events
 from shared.bus.codec import to_message
 from shared.bus.kafka import KafkaBus, partitions_of
 from shared.bus.memory import MemoryBus
+from shared.customers.crm import StoredCustomerDirectory, profile_from_row
+from shared.customers.history import SessionHistory
+from shared.policy.loader import LoadedPolicy
+from shared.policy.store import PolicyStore
 from shared.runtime import StreamRunner
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import Action, ConversationTurn, EscalationDecided, Role

@@ -16,8 +16,8 @@ from aiokafka import AIOKafkaConsumer
 
 from services.cli.registry import SERVICES
 from services.cli.supervisor import Supervisor
-from services.context.crm import StoredCustomerDirectory, profile_from_row
 from shared.bus.kafka import KafkaBus
+from shared.customers.crm import StoredCustomerDirectory, profile_from_row
 from shared.schemas.events import HandoffPacketBuilt
 from shared.schemas.topics import ALL_TOPICS
 from shared.state.redis import RedisStateStore

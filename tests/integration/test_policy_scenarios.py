@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.escalation.policy.loader import load_policy
 from services.replay.runner import Outcome, replay
 from services.traffic.conversations import RecordedConversation
+from shared.policy.loader import load_policy
 
 ROWS = [
     json.loads(line)

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import httpx
 
-from services.context.crm import (
+from services.context.trajectory import slope, trajectory
+from shared.customers.crm import (
     HttpCustomerDirectory,
     LayeredDirectory,
     StoredCustomerDirectory,
     read_export,
 )
-from services.context.history import SessionHistory, is_repeat_contact
-from services.context.trajectory import slope, trajectory
+from shared.customers.history import SessionHistory, is_repeat_contact
 from shared.schemas.events import PastSession, SentimentLabel, TurnSentiment
 from shared.state.memory import MemoryStateStore
 
@@ -72,7 +72,7 @@ async def test_stored_directory_is_per_tenant() -> None:
 
 
 def read_export_rows(rows: list[dict[str, object]]) -> list:  # type: ignore[type-arg]
-    from services.context.crm import profile_from_row
+    from shared.customers.crm import profile_from_row
 
     return [profile_from_row(r) for r in rows]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from services.escalation.policy.loader import PolicyError, load_policy, parse_policy
-from services.escalation.policy.store import PolicyStore
 from services.replay.compare import compare
 from services.replay.runner import Outcome
+from shared.policy.loader import PolicyError, load_policy, parse_policy
+from shared.policy.store import PolicyStore
 
 GOOD = "version: v1\ntriggers:\n  misunderstood:\n    turns: 3\n"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.escalation.policy.loader import LoadedPolicy
 from services.escalation.policy.triggers import TRIGGERS, Check
 from services.escalation.session import SessionView
+from shared.policy.loader import LoadedPolicy
 from shared.schemas.events import Action, Reason
 
 _RANK = {"continue": 0, "offer_human": 1, "transfer": 2}

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from services.escalation.policy.model import ActionName, Policy
 from services.escalation.session import SessionView, TurnView
+from shared.policy.model import ActionName, Policy
 from shared.schemas.events import Reason
 
 HUMAN_INTENT = "human_request"

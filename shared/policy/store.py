@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from services.escalation.policy.loader import LoadedPolicy, PolicyError, load_policy
 from shared.logging import get_logger
+from shared.policy.loader import LoadedPolicy, PolicyError, load_policy
 from shared.schemas.envelope import utcnow
 
 log = get_logger("baton.policy")

@@ -149,6 +149,31 @@ class Routing(_Strict):
     )
 
 
+PiiKind = Literal["card_number", "ssn", "email", "phone", "iban", "ip_address"]
+
+
+def _all_pii() -> list[PiiKind]:
+    return ["card_number", "ssn", "email", "phone", "iban", "ip_address"]
+
+
+def _always_pii() -> list[PiiKind]:
+    return ["card_number", "ssn", "iban"]
+
+
+class PiiPolicy(_Strict):
+    """What is redacted from handoff packets (logs are always redacted)."""
+
+    enabled: bool = True
+    kinds: list[PiiKind] = Field(default_factory=_all_pii)
+    always: list[PiiKind] = Field(
+        default_factory=_always_pii,
+        description="Redacted even when the customer consented to sharing their details.",
+    )
+    consent_key: str = Field(
+        default="pii_consent", description="Turn or session metadata key carrying consent."
+    )
+
+
 class Policy(_Strict):
     """One tenant's escalation policy."""
 
@@ -158,6 +183,7 @@ class Policy(_Strict):
     triggers: Triggers = Triggers()
     routing: Routing = Routing()
     sla_seconds: dict[ChannelName, int] = Field(default_factory=lambda: _default_sla())
+    pii: PiiPolicy = PiiPolicy()
     near_miss_margin: float = Field(
         default=0.2, ge=0, le=1, description="How close (fraction) counts as a near miss."
     )

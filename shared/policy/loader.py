@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from services.escalation.policy.model import Policy
+from shared.policy.model import Policy
 
 DEFAULT_POLICY = Path(__file__).parent / "default.yaml"
 

@@ -1,0 +1,1 @@
+"""Customer profiles (CRM adapters) and each customer's previous sessions."""

@@ -1,0 +1,1 @@
+"""Escalation policy files: schema, loading with line-numbered errors, per-tenant store."""

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install infra-up infra-down infra-status run test test-unit test-integration lint typecheck check bench bench-nlu schemas clean
+.PHONY: help browser install infra-up infra-down infra-status run test test-unit test-integration lint typecheck check bench bench-nlu schemas clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -31,14 +31,17 @@ infra-status:
 run: install infra-up ## Start everything, replay sample conversations, print handoff packets (Ctrl-C stops)
 	$(BIN)/baton run all --demo
 
-test: install infra-up ## Lint, type-check, then unit + integration tests on real Kafka and Redis
+browser: ## Debian Chromium for the desk's browser test
+	bash deploy/local/browser.sh
+
+test: install infra-up browser ## Lint, type-check, then unit, integration and browser tests on real Kafka and Redis
 	$(MAKE) check
 	$(BIN)/pytest -q -p no:cacheprovider tests
 
 test-unit: install ## Unit tests only (in-memory doubles, no infrastructure)
 	$(BIN)/pytest -q tests/unit
 
-test-integration: install infra-up ## Integration and e2e tests on real Kafka and Redis
+test-integration: install infra-up browser ## Integration and e2e tests on real Kafka and Redis
 	$(BIN)/pytest -q tests/integration tests/e2e
 
 lint: install

@@ -75,10 +75,13 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    from services.desk.settings import DeskSettings
+    from services.desk.tokens import issue
     from services.gateway.settings import GatewaySettings
 
     gateway = GatewaySettings()
-    sup = Supervisor(list(SERVICES), gateway_port=gateway.gateway_port)
+    desk = DeskSettings()
+    sup = Supervisor(list(SERVICES), gateway_port=gateway.gateway_port, desk_port=desk.desk_port)
     await sup.start()
     try:
         await sup.wait_ready()
@@ -87,6 +90,17 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
             f"http://{gateway.gateway_host}:{gateway.gateway_port}/docs); "
             f"Kafka {settings.kafka_bootstrap_servers}, "
             f"Redis {settings.redis_url}",
+            flush=True,
+        )
+        demo_token = issue(
+            desk.desk_secrets,
+            tenant_id="demo",
+            agent_id="demo-agent",
+            queues=["*"],
+            ttl_seconds=desk.desk_token_ttl_seconds,
+        )
+        print(
+            f"baton: agent desktop http://{desk.desk_host}:{desk.desk_port}/desk?token={demo_token}",
             flush=True,
         )
         tail_task = None
@@ -141,6 +155,55 @@ def gateway_cmd() -> None:
         topic_prefix=s.topic_prefix,
     )
     uvicorn.run(create_app(s, bus), host=s.gateway_host, port=s.gateway_port, log_level="warning")
+
+
+@app.command("desk")
+def desk_cmd() -> None:
+    """Run the agent-desktop gateway (WebSocket, SSE, actions, SLA monitor, /desk page)."""
+    import uvicorn
+
+    from services.desk.app import create_app
+    from services.desk.settings import DeskSettings
+    from shared.bus.kafka import KafkaBus
+    from shared.logging import configure_logging
+    from shared.state.redis import RedisStateStore
+
+    s = DeskSettings()
+    configure_logging("desk", level=s.log_level, fmt=s.log_format)
+    bus = KafkaBus(
+        s.kafka_bootstrap_servers,
+        linger_ms=s.producer_linger_ms,
+        replication_factor=s.topic_replication_factor,
+        topic_prefix=s.topic_prefix,
+    )
+    store = RedisStateStore.from_url(s.redis_url)
+    uvicorn.run(create_app(s, bus, store), host=s.desk_host, port=s.desk_port, log_level="warning")
+
+
+@app.command("desk-token")
+def desk_token(
+    tenant: Annotated[str, typer.Option(help="Tenant the agent works for.")] = "demo",
+    agent: Annotated[str, typer.Option(help="Agent id.")] = "demo-agent",
+    queues: Annotated[str, typer.Option(help="Comma-separated queues, or * for all.")] = "*",
+) -> None:
+    """Print a signed agent token for the desk (secret from BATON_DESK_SECRETS)."""
+    from services.desk.settings import DeskSettings
+    from services.desk.tokens import TokenError, issue
+
+    s = DeskSettings()
+    try:
+        typer.echo(
+            issue(
+                s.desk_secrets,
+                tenant_id=tenant,
+                agent_id=agent,
+                queues=[q.strip() for q in queues.split(",") if q.strip()],
+                ttl_seconds=s.desk_token_ttl_seconds,
+            )
+        )
+    except TokenError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()

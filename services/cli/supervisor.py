@@ -24,20 +24,26 @@ class Supervisor:
         env: dict[str, str] | None = None,
         port_offset: int = 0,
         gateway_port: int | None = None,
+        desk_port: int | None = None,
     ) -> None:
         self.names = list(names)
-        self._gateway_port = gateway_port
+        # HTTP processes: name -> (CLI command, port variable, port)
+        self._http: dict[str, tuple[str, str, int]] = {}
         if gateway_port is not None:
-            self.names.append("gateway")
+            self._http["gateway"] = ("gateway", "BATON_GATEWAY_PORT", gateway_port)
+        if desk_port is not None:
+            self._http["desk"] = ("desk", "BATON_DESK_PORT", desk_port)
+        self.names += list(self._http)
         self._env = {**os.environ, **(env or {})}
         self._offset = port_offset
         self.procs: dict[str, asyncio.subprocess.Process] = {}
 
     async def start(self) -> None:
         for name in self.names:
-            if name == "gateway":
-                env = {**self._env, "BATON_GATEWAY_PORT": str(self.port(name))}
-                argv = ["gateway"]
+            if name in self._http:
+                command, variable, port = self._http[name]
+                env = {**self._env, variable: str(port)}
+                argv = [command]
             else:
                 env = {**self._env, "BATON_METRICS_PORT": str(self.port(name))}
                 argv = ["run", name]
@@ -69,8 +75,8 @@ class Supervisor:
 
     def port(self, name: str) -> int:
         """Health port of a service: its default, shifted so two stacks can run side by side."""
-        if name == "gateway" and self._gateway_port is not None:
-            return self._gateway_port
+        if name in self._http:
+            return self._http[name][2]
         return SERVICES[name].settings().metrics_port + self._offset
 
     def cpu_seconds(self) -> dict[str, float]:

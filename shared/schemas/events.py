@@ -315,6 +315,78 @@ class HandoffUpdated(Envelope):
     policy_version: str = "builtin-1"
 
 
+# --- agent desktop and SLA (baton.handoff.events, baton.control) -------------------------------
+
+
+class HandoffAccepted(Envelope):
+    """An agent took the handoff: the SLA clock stops."""
+
+    event_type: Literal["handoff.accepted"] = "handoff.accepted"
+    producer: str = "desk"
+    packet_id: str
+    agent_id: str
+    queue: str
+    wait_seconds: float = Field(ge=0, description="From packet to acceptance.")
+    within_sla: bool
+
+
+class HandoffReleased(Envelope):
+    """An agent gave the handoff back to the queue."""
+
+    event_type: Literal["handoff.released"] = "handoff.released"
+    producer: str = "desk"
+    packet_id: str
+    agent_id: str
+    queue: str
+
+
+class HandoffTransferred(Envelope):
+    """An agent moved the handoff to another queue."""
+
+    event_type: Literal["handoff.transferred"] = "handoff.transferred"
+    producer: str = "desk"
+    packet_id: str
+    agent_id: str
+    from_queue: str
+    to_queue: str
+
+
+class ContextFeedback(Envelope):
+    """The agent's rating of the packet and the facts they still had to ask for."""
+
+    event_type: Literal["context.feedback"] = "context.feedback"
+    producer: str = "desk"
+    packet_id: str
+    agent_id: str
+    rating: int = Field(ge=1, le=5)
+    missing_facts: list[str] = Field(default_factory=list)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class SlaBreached(Envelope):
+    """Nobody accepted in time: priority raised and the handoff re-routed to overflow."""
+
+    event_type: Literal["handoff.sla_breached"] = "handoff.sla_breached"
+    producer: str = "desk"
+    packet_id: str
+    sla_seconds: int
+    waited_seconds: float
+    from_queue: str
+    to_queue: str
+    priority: int = Field(ge=1, le=5)
+
+
+class CustomerNotice(Envelope):
+    """A message for the platform to show the customer so a handoff never fails silently."""
+
+    event_type: Literal["customer.notice"] = "customer.notice"
+    producer: str = "desk"
+    packet_id: str
+    text: str
+    expected_wait_seconds: int | None = None
+    offer_callback: bool = False
+
+
 # --- dead letters (baton.dlq) ------------------------------------------------------------------
 
 
@@ -348,5 +420,11 @@ ALL_EVENTS: tuple[type[BaseModel], ...] = (
     PolicyChanged,
     HandoffPacketBuilt,
     HandoffUpdated,
+    HandoffAccepted,
+    HandoffReleased,
+    HandoffTransferred,
+    ContextFeedback,
+    SlaBreached,
+    CustomerNotice,
     DeadLetter,
 )

@@ -8,6 +8,12 @@ from pydantic import BaseModel
 
 from shared.schemas.events import (
     BotControl,
+    ContextFeedback,
+    CustomerNotice,
+    HandoffAccepted,
+    HandoffReleased,
+    HandoffTransferred,
+    SlaBreached,
     ConversationTurn,
     DeadLetter,
     EscalationDecided,
@@ -46,9 +52,17 @@ HANDOFF_PACKETS = Topic(
 )
 CONTROL = Topic(
     "baton.control",
-    (BotControl,),
+    (BotControl, CustomerNotice),
     public=True,
-    description="Out: bot.pause when a human takes over, bot.resume on hand-back, for platforms.",
+    description="Out: bot.pause when a human takes over, bot.resume on hand-back, and notices "
+    "for the customer (expected wait, callback offer), for platforms.",
+)
+HANDOFF_EVENTS = Topic(
+    "baton.handoff.events",
+    (HandoffAccepted, HandoffReleased, HandoffTransferred, ContextFeedback, SlaBreached),
+    public=True,
+    description="Out: what happened to each handoff: accepted, released, transferred, SLA "
+    "breached, and agents' feedback on context quality.",
 )
 DLQ = Topic(
     "baton.dlq",
@@ -86,6 +100,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CONVERSATION_EVENTS,
     HANDOFF_PACKETS,
     CONTROL,
+    HANDOFF_EVENTS,
     AUDIT,
     DLQ,
     INTENTS,

@@ -1,0 +1,1 @@
+"""Agent-desktop gateway: handoffs to agents over WebSocket and SSE, actions, SLA."""

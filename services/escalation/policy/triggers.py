@@ -61,8 +61,10 @@ Trigger = Callable[[SessionView, Policy], Check]
 
 
 @lru_cache(maxsize=256)
-def _phrase(phrase: str) -> re.Pattern[str]:
-    return re.compile(r"\b" + r"\s+".join(map(re.escape, phrase.lower().split())) + r"\b")
+def _matcher(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternation for a whole phrase list: one scan per turn instead of one per phrase."""
+    parts = sorted((r"\s+".join(map(re.escape, p.lower().split())) for p in phrases), key=len)
+    return re.compile(r"\b(?:" + "|".join(reversed(parts)) + r")\b")
 
 
 def _negated(text: str, start: int) -> bool:
@@ -72,11 +74,12 @@ def _negated(text: str, start: int) -> bool:
 
 
 def _find(text: str, phrases: Sequence[str]) -> str | None:
+    if not phrases:
+        return None
     low = text.lower()
-    for p in phrases:
-        m = _phrase(p).search(low)
-        if m and not _negated(low, m.start()):
-            return p
+    for m in _matcher(tuple(phrases)).finditer(low):
+        if not _negated(low, m.start()):
+            return " ".join(m.group(0).split())
     return None
 
 

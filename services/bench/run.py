@@ -9,7 +9,6 @@ import sys
 import uuid
 
 from services.bench.driver import OutputReader, PhaseResult, report, run_phase
-from services.cli.registry import SERVICES
 from services.cli.supervisor import Supervisor
 from shared.bus.kafka import KafkaBus
 from shared.config import BatonSettings
@@ -34,7 +33,8 @@ async def bench(
         "BATON_CONSUMER_GROUP_PREFIX": f"bench{run}",
         "BATON_LOG_LEVEL": os.environ.get("BATON_BENCH_LOG_LEVEL", "WARNING"),
     }
-    sup = Supervisor(list(SERVICES), env=env, port_offset=100)
+    core = ["intent", "sentiment", "escalation", "context"]
+    sup = Supervisor(core, env=env, port_offset=100)
     await sup.start()
     try:
         await sup.wait_ready()

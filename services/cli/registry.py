@@ -39,5 +39,8 @@ SERVICES: dict[str, ServiceEntry] = {
         ServiceEntry(
             "context", "services.context.app", "services.context.settings:ContextSettings"
         ),
+        ServiceEntry(
+            "chatwoot", "services.chatwoot.app", "services.chatwoot.settings:ChatwootSettings"
+        ),
     )
 }

@@ -387,6 +387,42 @@ class CustomerNotice(Envelope):
     offer_callback: bool = False
 
 
+# --- outbound connectors (baton.connector.events) ----------------------------------------------
+
+ConnectorStep = Literal["note", "assign", "open", "reassign"]
+
+
+class ConnectorDelivered(Envelope):
+    """One step of a handoff reached the agent desktop (note posted, team assigned, opened)."""
+
+    event_type: Literal["connector.delivered"] = "connector.delivered"
+    producer: str = "chatwoot"
+    connector: str = "chatwoot"
+    step: ConnectorStep
+    packet_id: str
+    cause_event_id: str = Field(description="The packet or update this step carried out.")
+    target: str = Field(description="Where it was written, e.g. chatwoot:{account}:{conversation}.")
+    attempts: int = Field(ge=1)
+    status_code: int | None = None
+    reference: str | None = Field(default=None, description="The desk's id, e.g. message:123.")
+
+
+class ConnectorFailed(Envelope):
+    """One step of a handoff could not be delivered; the agent desktop does not show it."""
+
+    event_type: Literal["connector.failed"] = "connector.failed"
+    producer: str = "chatwoot"
+    connector: str = "chatwoot"
+    step: ConnectorStep
+    packet_id: str
+    cause_event_id: str
+    target: str | None = None
+    attempts: int = Field(ge=0, description="0 when the step was refused before any request.")
+    status_code: int | None = None
+    retryable: bool = Field(description="True if the error was transient but attempts ran out.")
+    error: str
+
+
 # --- dead letters (baton.dlq) ------------------------------------------------------------------
 
 
@@ -426,5 +462,7 @@ ALL_EVENTS: tuple[type[BaseModel], ...] = (
     ContextFeedback,
     SlaBreached,
     CustomerNotice,
+    ConnectorDelivered,
+    ConnectorFailed,
     DeadLetter,
 )

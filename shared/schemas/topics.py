@@ -8,16 +8,17 @@ from pydantic import BaseModel
 
 from shared.schemas.events import (
     BotControl,
+    ConnectorDelivered,
+    ConnectorFailed,
     ContextFeedback,
-    CustomerNotice,
-    HandoffAccepted,
-    HandoffReleased,
-    HandoffTransferred,
-    SlaBreached,
     ConversationTurn,
+    CustomerNotice,
     DeadLetter,
     EscalationDecided,
+    HandoffAccepted,
     HandoffPacketBuilt,
+    HandoffReleased,
+    HandoffTransferred,
     HandoffUpdated,
     IntentDetected,
     PolicyChanged,
@@ -26,6 +27,7 @@ from shared.schemas.events import (
     SessionHandedBack,
     SessionResolved,
     SessionStarted,
+    SlaBreached,
 )
 
 
@@ -89,6 +91,12 @@ DECISIONS = Topic(
     description="Internal: one decision per fully analysed customer turn.",
 )
 
+CONNECTOR_EVENTS = Topic(
+    "baton.connector.events",
+    (ConnectorDelivered, ConnectorFailed),
+    public=True,
+    description="Out: each step an outbound connector (Chatwoot) delivered to a desk, or failed.",
+)
 AUDIT = Topic(
     "baton.audit",
     (PolicyChanged,),
@@ -101,6 +109,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     HANDOFF_PACKETS,
     CONTROL,
     HANDOFF_EVENTS,
+    CONNECTOR_EVENTS,
     AUDIT,
     DLQ,
     INTENTS,

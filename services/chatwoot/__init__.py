@@ -1,0 +1,1 @@
+"""Outbound connector: write each handoff into Chatwoot as a private note, team and open status."""

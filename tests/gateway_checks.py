@@ -76,3 +76,45 @@ async def check_gateway(bus: Bus) -> tuple[list[str], list[bytes]]:
 
 def originals(dead_values: list[bytes]) -> list[bytes]:
     return [base64.b64decode(json.loads(v)["original_b64"]) for v in dead_values]
+
+
+def chatwoot_message(mid: int, content: str, *, conversation: int = 7) -> dict[str, object]:
+    """A Chatwoot message_created webhook as its docs show it."""
+    return {
+        "event": "message_created",
+        "id": mid,
+        "content": content,
+        "created_at": "2026-11-22T10:00:00.000Z",
+        "message_type": "incoming",
+        "content_type": "text",
+        "content_attributes": {},
+        "private": False,
+        "sender": {"id": 42, "name": "Jane Doe", "type": "contact"},
+        "contact": {"id": 42, "name": "Jane Doe"},
+        "conversation": {
+            "id": conversation,
+            "inbox_id": 3,
+            "account_id": 2,
+            "status": "pending",
+            "meta": {"sender": {"id": 42, "name": "Jane Doe", "type": "contact"}},
+            "messages": [],
+            "created_at": 1795385000,
+            "timestamp": 1795385000,
+        },
+        "inbox": {"id": 3, "name": "Website"},
+        "account": {"id": 2, "name": "Acme"},
+    }
+
+
+def chatwoot_signed(body: bytes, secret: str) -> dict[str, str]:
+    import hashlib
+    import hmac
+    import time
+
+    stamp = int(time.time())
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return {
+        "X-Chatwoot-Signature": f"sha256={digest}",
+        "X-Chatwoot-Timestamp": str(stamp),
+        "content-type": "application/json",
+    }

@@ -7,25 +7,32 @@ baton.handoff.packets gets one packet with the transcript and the CRM profile.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import websockets
 from aiokafka import AIOKafkaConsumer
 
 from services.cli.registry import SERVICES
 from services.cli.supervisor import Supervisor
+from services.desk.tokens import issue
 from shared.bus.kafka import KafkaBus
 from shared.customers.crm import StoredCustomerDirectory, profile_from_row
 from shared.schemas.events import HandoffPacketBuilt
 from shared.schemas.topics import ALL_TOPICS
 from shared.state.redis import RedisStateStore
 from tests.conftest import Infra
+from tests.gateway_checks import chatwoot_message, chatwoot_signed
 
 pytestmark = pytest.mark.e2e
 
 GATEWAY_PORT = 18080
+DESK_PORT = 18081
+DESK_SECRET = "e2e-desk-secret-" + "x" * 32
+INGEST_SECRET = "e2e-chatwoot-secret"
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +49,12 @@ async def stack(infra: Infra) -> AsyncIterator[str]:
             "BATON_TOPIC_PREFIX": prefix,
             "BATON_CONSUMER_GROUP_PREFIX": prefix.rstrip("."),
             "BATON_LOG_LEVEL": "WARNING",
+            "BATON_DESK_SECRETS": json.dumps({"acme": DESK_SECRET}),
+            "BATON_INGEST_SECRETS": json.dumps({"acme": {"chatwoot": INGEST_SECRET}}),
         },
         port_offset=200,
         gateway_port=GATEWAY_PORT,
+        desk_port=DESK_PORT,
     )
     await sup.start()
     try:
@@ -123,3 +133,44 @@ async def test_gateway_to_packet_through_the_service_processes(infra: Infra, sta
     assert "explicit_request" in {r.code for r in p.reasons}
     assert p.customer is not None and p.customer.name == "Ann Lee"
     assert any(f.kind == "order_number" and f.value == "Z99812" for f in p.facts)
+
+
+async def test_chatwoot_webhook_reaches_an_agents_websocket(stack: str) -> None:
+    """A platform payload in; the escalation comes out on the desk of the right tenant only."""
+    conversation = int(uuid.uuid4().int % 1_000_000)
+    token = issue(
+        {"acme": DESK_SECRET}, tenant_id="acme", agent_id="a1", queues=["*"], ttl_seconds=600
+    )
+    ws_url = f"ws://127.0.0.1:{DESK_PORT}/v1/desk/ws?token={token}"
+    async with websockets.connect(ws_url) as ws:
+        backlog = json.loads(await ws.recv())
+        assert backlog["type"] == "backlog"
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{GATEWAY_PORT}") as client:
+            for mid, text in enumerate(
+                ["Hi, my parcel for order #Q55120 is late", "Can I talk to a real person please"],
+                start=1,
+            ):
+                body = json.dumps(
+                    chatwoot_message(conversation * 10 + mid, text, conversation=conversation)
+                ).encode()
+                r = await client.post(
+                    "/v1/ingest/chatwoot?tenant=acme",
+                    content=body,
+                    headers=chatwoot_signed(body, INGEST_SECRET),
+                )
+                assert r.status_code == 202, r.text
+            forged = await client.post(
+                "/v1/ingest/chatwoot?tenant=acme",
+                content=body,
+                headers=chatwoot_signed(body, "not-the-secret"),
+            )
+            assert forged.status_code == 401
+        session = f"chatwoot:2:{conversation}"
+        async with asyncio.timeout(60):
+            while True:
+                msg = json.loads(await ws.recv())
+                if msg.get("type") == "packet" and msg["item"]["packet"]["session_id"] == session:
+                    break
+    packet = msg["item"]["packet"]
+    assert [t["text"] for t in packet["transcript"]][-1] == "Can I talk to a real person please"
+    assert "explicit_request" in {r["code"] for r in packet["reasons"]}

@@ -32,12 +32,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    bus = KafkaBus(
-        settings.kafka_bootstrap_servers,
-        linger_ms=settings.producer_linger_ms,
-        replication_factor=settings.topic_replication_factor,
-        topic_prefix=settings.topic_prefix,
-    )
+    bus = KafkaBus.from_settings(settings)
     await ensure_all_topics(bus, settings)
     async with bootstrap(settings) as (app, checks):
         # Models and clients are loaded now and live as long as the process: move them out of

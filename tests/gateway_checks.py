@@ -78,9 +78,11 @@ def originals(dead_values: list[bytes]) -> list[bytes]:
     return [base64.b64decode(json.loads(v)["original_b64"]) for v in dead_values]
 
 
-def chatwoot_message(mid: int, content: str, *, conversation: int = 7) -> dict[str, object]:
+def chatwoot_message(
+    mid: int, content: str, *, conversation: int = 7, contact: int = 42
+) -> dict[str, object]:
     """A Chatwoot message_created webhook as its docs show it."""
-    return {
+    body: dict[str, object] = {
         "event": "message_created",
         "id": mid,
         "content": content,
@@ -104,6 +106,8 @@ def chatwoot_message(mid: int, content: str, *, conversation: int = 7) -> dict[s
         "inbox": {"id": 3, "name": "Website"},
         "account": {"id": 2, "name": "Acme"},
     }
+    text = json.dumps(body).replace('"id": 42,', f'"id": {contact},')
+    return dict(json.loads(text))
 
 
 def chatwoot_signed(body: bytes, secret: str) -> dict[str, str]:

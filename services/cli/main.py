@@ -116,7 +116,7 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
                 "demo", read_export(SAMPLES / "crm.json")
             )
             await store.close()
-            bus = KafkaBus(settings.kafka_bootstrap_servers)
+            bus = KafkaBus.from_settings(settings)
             run_id = uuid.uuid4().hex[:6]
             tail = PacketTail(settings.kafka_bootstrap_servers)
             await tail.start()
@@ -154,12 +154,7 @@ def gateway_cmd() -> None:
 
     s = GatewaySettings()
     configure_logging("gateway", level=s.log_level, fmt=s.log_format)
-    bus = KafkaBus(
-        s.kafka_bootstrap_servers,
-        linger_ms=s.producer_linger_ms,
-        replication_factor=s.topic_replication_factor,
-        topic_prefix=s.topic_prefix,
-    )
+    bus = KafkaBus.from_settings(s)
     uvicorn.run(create_app(s, bus), host=s.gateway_host, port=s.gateway_port, log_level="warning")
 
 
@@ -176,12 +171,7 @@ def desk_cmd() -> None:
 
     s = DeskSettings()
     configure_logging("desk", level=s.log_level, fmt=s.log_format)
-    bus = KafkaBus(
-        s.kafka_bootstrap_servers,
-        linger_ms=s.producer_linger_ms,
-        replication_factor=s.topic_replication_factor,
-        topic_prefix=s.topic_prefix,
-    )
+    bus = KafkaBus.from_settings(s)
     store = RedisStateStore.from_url(s.redis_url)
     uvicorn.run(create_app(s, bus, store), host=s.desk_host, port=s.desk_port, log_level="warning")
 
@@ -224,9 +214,7 @@ def publish(
     from shared.bus.kafka import KafkaBus
 
     settings = BatonSettings()
-    n = asyncio.run(
-        publish_conversations(KafkaBus(settings.kafka_bootstrap_servers), file, suffix=suffix)
-    )
+    n = asyncio.run(publish_conversations(KafkaBus.from_settings(settings), file, suffix=suffix))
     typer.echo(f"published {n} conversations")
 
 
@@ -253,7 +241,7 @@ def topics_create(partitions: Annotated[int | None, typer.Option()] = None) -> N
     from shared.schemas.topics import ALL_TOPICS
 
     s = BatonSettings()
-    bus = KafkaBus(s.kafka_bootstrap_servers, replication_factor=s.topic_replication_factor)
+    bus = KafkaBus.from_settings(s)
     asyncio.run(
         bus.ensure_topics([t.name for t in ALL_TOPICS], partitions=partitions or s.topic_partitions)
     )

@@ -10,6 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.bus.base import Message, Record
+from shared.config import BatonSettings
 
 
 class KafkaPublisher:
@@ -115,6 +116,16 @@ class KafkaBus:
         self.topic_prefix = topic_prefix
         self._linger_ms = linger_ms
         self._replication = replication_factor
+
+    @classmethod
+    def from_settings(cls, settings: BatonSettings) -> KafkaBus:
+        """The bus every Baton process uses, configured in one place."""
+        return cls(
+            settings.kafka_bootstrap_servers,
+            linger_ms=settings.producer_linger_ms,
+            replication_factor=settings.topic_replication_factor,
+            topic_prefix=settings.topic_prefix,
+        )
 
     def publisher(self, *, client_id: str) -> KafkaPublisher:
         return KafkaPublisher(

@@ -151,7 +151,12 @@ async def test_chatwoot_webhook_reaches_an_agents_websocket(stack: str) -> None:
                 start=1,
             ):
                 body = json.dumps(
-                    chatwoot_message(conversation * 10 + mid, text, conversation=conversation)
+                    chatwoot_message(
+                        conversation * 10 + mid,
+                        text,
+                        conversation=conversation,
+                        contact=conversation,
+                    )
                 ).encode()
                 r = await client.post(
                     "/v1/ingest/chatwoot?tenant=acme",

@@ -46,42 +46,62 @@ class Deps:
     history: SessionHistory
 
 
-async def _customer_context(
-    event: Envelope, fields: dict[str, bytes], deps: Deps
-) -> tuple[CustomerProfile | None, tuple[PastSession, ...]]:
-    """Profile and past sessions, fetched once per session and kept in its hash."""
-    if CRM_FIELD in fields:
-        cached = orjson.loads(fields[CRM_FIELD])
-        profile = CustomerProfile.model_validate(cached["p"]) if cached["p"] else None
-        return profile, tuple(PastSession.model_validate(h) for h in cached["h"])
-    customer_id = fields.get("customer_id", b"").decode()
-    if not customer_id:
-        return None, ()
-    profile, history = await asyncio.gather(
-        deps.directory.profile(event.tenant_id, customer_id),
-        deps.history.recent(event.tenant_id, customer_id, exclude=event.session_id),
-    )
-    cached_value = orjson.dumps(
-        {
-            "p": profile.model_dump(mode="json") if profile else None,
-            "h": [h.model_dump(mode="json") for h in history],
-        }
-    )
-    key = session_key(event.tenant_id, event.session_id, NAMESPACE)
+async def _prefetch_customers(
+    ready: Sequence[tuple[Envelope, dict[str, bytes]]], deps: Deps
+) -> None:
+    """Fetch profile and history once per session, concurrently, and keep them in its hash.
+
+    Decisions need them on every turn; the CRM and history are read only for sessions that
+    do not have them cached yet, all of this batch's at once.
+    """
+    todo: dict[str, tuple[Envelope, str, list[dict[str, bytes]]]] = {}
+    for event, fields in ready:
+        customer_id = fields.get("customer_id", b"").decode()
+        if CRM_FIELD in fields or not customer_id:
+            continue
+        key = session_key(event.tenant_id, event.session_id, NAMESPACE)
+        todo.setdefault(key, (event, customer_id, []))[2].append(fields)
+    if not todo:
+        return
+
+    async def fetch(event: Envelope, customer_id: str) -> bytes:
+        profile, history = await asyncio.gather(
+            deps.directory.profile(event.tenant_id, customer_id),
+            deps.history.recent(event.tenant_id, customer_id, exclude=event.session_id),
+        )
+        return orjson.dumps(
+            {
+                "p": profile.model_dump(mode="json") if profile else None,
+                "h": [h.model_dump(mode="json") for h in history],
+            }
+        )
+
+    values = await asyncio.gather(*(fetch(e, cid) for e, cid, _ in todo.values()))
     await deps.store.apply(
-        [Write(key, {CRM_FIELD: cached_value}, want_all=("-",))], ttl_seconds=deps.ttl_seconds
+        [Write(key, {CRM_FIELD: v}, want_all=("-",)) for key, v in zip(todo, values, strict=True)],
+        ttl_seconds=deps.ttl_seconds,
     )
-    fields[CRM_FIELD] = cached_value
-    return profile, tuple(history)
+    for (_, _, field_maps), value in zip(todo.values(), values, strict=True):
+        for fields in field_maps:
+            fields[CRM_FIELD] = value
 
 
-async def decision_for(
-    event: Envelope, fields: dict[str, bytes], deps: Deps
-) -> EscalationDecided | None:
+def _customer_context(
+    fields: dict[str, bytes],
+) -> tuple[CustomerProfile | None, tuple[PastSession, ...]]:
+    """Profile and past sessions from the session hash (see ``_prefetch_customers``)."""
+    if CRM_FIELD not in fields:
+        return None, ()
+    cached = orjson.loads(fields[CRM_FIELD])
+    profile = CustomerProfile.model_validate(cached["p"]) if cached["p"] else None
+    return profile, tuple(PastSession.model_validate(h) for h in cached["h"])
+
+
+def decision_for(event: Envelope, fields: dict[str, bytes], deps: Deps) -> EscalationDecided | None:
     """Decide for the event's turn once its text, intent and sentiment are all in."""
     if not ready_turn(fields, event.seq):
         return None
-    profile, history = await _customer_context(event, fields, deps)
+    profile, history = _customer_context(fields)
     view = view_upto(
         event.tenant_id,
         event.session_id,
@@ -131,6 +151,14 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
     snapshots = await deps.store.apply([w for _, w in pairs], ttl_seconds=deps.ttl_seconds)
     out: list[Envelope] = []
     transfers: list[tuple[EscalationDecided, dict[str, bytes]]] = []
+    await _prefetch_customers(
+        [
+            (e, s.fields)
+            for (e, _), s in zip(pairs, snapshots, strict=True)
+            if s.fields and ready_turn(s.fields, e.seq)
+        ],
+        deps,
+    )
     for (event, _), snap in zip(pairs, snapshots, strict=True):
         if isinstance(event, SessionHandedBack):
             ended = sum(1 for f in snap.fields if f.startswith("hb:") and int(f[3:]) <= event.seq)
@@ -151,7 +179,7 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
             event, ConversationTurn | IntentDetected | SentimentScored
         ):
             continue
-        decision = await decision_for(event, snap.fields, deps)
+        decision = decision_for(event, snap.fields, deps)
         if decision is None:
             continue
         if decision.action is Action.TRANSFER:

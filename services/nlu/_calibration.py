@@ -7,16 +7,17 @@ Two held-out views are built from the training rows alone:
   each held out in turn) plus any rows labelled ``oos``, which act as out-of-scope traffic.
 The threshold is then searched on temperature-scaled top probabilities.
 
-For speed (training must stay well under five seconds) the TF-IDF features are fitted once on
-all rows and only the classifier is refitted per split. To score held-out rows as a model fitted
-on the split alone would, their n-grams that no training row of the split contains are dropped
-and each feature block is L2-normalised again; only the idf weights still see every row.
+For speed the features are computed once on all rows (the caller passes the matrix) and only
+the classifier is refitted per split. To score held-out rows as a model fitted on the split alone
+would, their n-grams that no training row of the split contains are dropped and each feature
+block is L2-normalised again (and scaled back to its weight); only the idf weights still see
+every row. Dense embedding blocks are unaffected, since every training row uses every column.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.preprocessing import normalize
 
-from services.nlu._pipeline import build_classifier, build_features
+Progress = Callable[[str, int, int], None]
+Layout = Sequence[tuple[int, float]]
 
 # Names this procedure in model fingerprints: change it whenever the procedure changes.
 CALIBRATION_ID = "oof5-temperature+lio5-balanced-v1"
@@ -65,25 +67,35 @@ def logits_of(model: Any, inputs: Any) -> np.ndarray:
 
 
 def calibrate(
-    texts: Sequence[str],
+    matrix: Any,
     labels: Sequence[str],
-    oos_texts: Sequence[str],
+    oos_matrix: Any | None,
+    layout: Layout,
+    new_classifier: Callable[[], Any],
     *,
     seed: int = 0,
     oos_weight: float = 0.5,
+    progress: Progress | None = None,
 ) -> Calibration:
-    """Fit the temperature, then the threshold best balancing in-scope accuracy and OOS recall."""
+    """Fit the temperature, then the threshold best balancing in-scope accuracy and OOS recall.
+
+    `matrix` holds the in-scope rows' features, `oos_matrix` those of rows labelled ``oos`` (or
+    None), `layout` the (width, scale) of each feature block in column order, and
+    `new_classifier` returns an unfitted classifier like the final one.
+    """
     if not 0.0 <= oos_weight <= 1.0:
         raise ValueError("oos_weight must be within [0, 1]")
     label_array = np.asarray(labels)
-    features = build_features()
-    matrix = features.fit_transform(list(texts))
-    oos_matrix = features.transform(list(oos_texts)) if oos_texts else None
     rng = np.random.default_rng(seed)
-    blocks = [len(vectorizer.vocabulary_) for _, vectorizer in features.transformer_list]
-    oof_logits, correct, gold_index = _out_of_fold(matrix, label_array, blocks, rng, seed)
+    step = _Steps(progress, total=MAX_FOLDS + MAX_GROUPS)
+    oof_logits, correct, gold_index = _out_of_fold(
+        matrix, label_array, layout, rng, new_classifier, step
+    )
     temperature = _fit_temperature(oof_logits, gold_index) if oof_logits.size else 1.0
-    oos_conf = _leave_intents_out(matrix, label_array, oos_matrix, blocks, rng, seed, temperature)
+    oos_conf = _leave_intents_out(
+        matrix, label_array, oos_matrix, layout, rng, new_classifier, temperature, step
+    )
+    step.finish()
     in_conf = softmax(oof_logits, temperature).max(axis=1)
     ece_raw = expected_calibration_error(softmax(oof_logits).max(axis=1), correct)
     threshold, accuracy, recall = _choose(in_conf, correct, oos_conf, oos_weight)
@@ -99,8 +111,31 @@ def calibrate(
     )
 
 
+class _Steps:
+    """Report progress through the calibration fits, if anyone listens."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self._progress = progress
+        self._done = 0
+        self._total = total
+
+    def __call__(self, what: str) -> None:
+        if self._progress is not None:
+            self._progress(what, self._done, self._total)
+        self._done += 1
+
+    def finish(self) -> None:
+        if self._progress is not None:
+            self._progress("calibrated", self._total, self._total)
+
+
 def _out_of_fold(
-    matrix: Any, labels: np.ndarray, blocks: list[int], rng: np.random.Generator, seed: int
+    matrix: Any,
+    labels: np.ndarray,
+    layout: Layout,
+    rng: np.random.Generator,
+    new_classifier: Callable[[], Any],
+    step: _Steps,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return out-of-fold logits, correctness and gold class index for every in-scope row."""
     classes, gold_index, counts = np.unique(labels, return_inverse=True, return_counts=True)
@@ -113,9 +148,10 @@ def _out_of_fold(
         fold_of[rows] = np.arange(rows.size) % folds
     logits = np.zeros((labels.size, len(classes)))
     for fold in range(folds):
+        step(f"out-of-fold {fold + 1}/{folds}")
         train, test = fold_of != fold, fold_of == fold
-        classifier = build_classifier(seed).fit(matrix[train], labels[train])
-        logits[test] = logits_of(classifier, _unseen_dropped(matrix[test], matrix[train], blocks))
+        classifier = new_classifier().fit(matrix[train], labels[train])
+        logits[test] = logits_of(classifier, _unseen_dropped(matrix[test], matrix[train], layout))
     correct = np.argmax(logits, axis=1) == gold_index
     return logits, correct, gold_index
 
@@ -124,10 +160,11 @@ def _leave_intents_out(
     matrix: Any,
     labels: np.ndarray,
     oos_matrix: Any | None,
-    blocks: list[int],
+    layout: Layout,
     rng: np.random.Generator,
-    seed: int,
+    new_classifier: Callable[[], Any],
     temperature: float,
+    step: _Steps,
 ) -> np.ndarray:
     """Return top confidences on rows of intents each model never saw, and on `oos` rows."""
     intents = np.unique(labels)
@@ -138,25 +175,30 @@ def _leave_intents_out(
 
     if len(intents) < 3:  # holding one out would leave a single class
         if oos_matrix is not None:
-            confidences(build_classifier(seed).fit(matrix, labels), oos_matrix)
+            confidences(new_classifier().fit(matrix, labels), oos_matrix)
         return np.concatenate(parts) if parts else np.empty(0)
-    for held in np.array_split(rng.permutation(intents), min(MAX_GROUPS, len(intents))):
+    groups = np.array_split(rng.permutation(intents), min(MAX_GROUPS, len(intents)))
+    for number, held in enumerate(groups, start=1):
+        step(f"leave-intents-out {number}/{len(groups)}")
         held_mask = np.isin(labels, held)
         train = matrix[~held_mask]
-        classifier = build_classifier(seed).fit(train, labels[~held_mask])
-        confidences(classifier, _unseen_dropped(matrix[held_mask], train, blocks))
+        classifier = new_classifier().fit(train, labels[~held_mask])
+        confidences(classifier, _unseen_dropped(matrix[held_mask], train, layout))
         if oos_matrix is not None:
-            confidences(classifier, _unseen_dropped(oos_matrix, train, blocks))
+            confidences(classifier, _unseen_dropped(oos_matrix, train, layout))
     return np.concatenate(parts)
 
 
-def _unseen_dropped(rows: Any, train: Any, blocks: list[int]) -> Any:
-    """Zero the columns no training row uses, then L2-normalise each feature block again."""
+def _unseen_dropped(rows: Any, train: Any, layout: Layout) -> Any:
+    """Zero the columns no training row uses, then L2-normalise and scale each block again."""
     seen = np.asarray(train.getnnz(axis=0) > 0, dtype=np.float32)
     kept = rows.multiply(seen[None, :]).tocsr()
-    edges = np.cumsum([0, *blocks])
-    parts = [kept[:, low:high] for low, high in itertools.pairwise(edges)]
-    return sparse.hstack([normalize(part, norm="l2") for part in parts], format="csr")
+    edges = np.cumsum([0, *(width for width, _ in layout)])
+    parts = [
+        normalize(kept[:, low:high], norm="l2") * scale
+        for (low, high), (_, scale) in zip(itertools.pairwise(edges), layout, strict=True)
+    ]
+    return sparse.hstack(parts, format="csr")
 
 
 def _fit_temperature(logits: np.ndarray, gold_index: np.ndarray) -> float:

@@ -12,11 +12,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 
 _WORDS = re.compile(r"\w+")
@@ -53,7 +52,7 @@ def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     return grams
 
 
-class NgramTfidf(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+class NgramTfidf:
     """Fit a vocabulary and idf weights, then turn texts into L2-normalised TF-IDF rows."""
 
     def __init__(
@@ -144,15 +143,36 @@ class NgramTfidf(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             ids += known
 
     def _cache(self) -> dict[str, list[int]]:
-        """Return the per-word id cache, creating it after unpickling."""
+        """Return the per-word id cache."""
         cache: dict[str, list[int]] | None = self.__dict__.get("_word_cache")
         if cache is None:
-            cache = self.__dict__["_word_cache"] = {}
+            cache = self._word_cache = {}
         return cache
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle without the per-word cache."""
-        state: dict[str, Any] = super().__getstate__()
-        state = dict(state)
-        state.pop("_word_cache", None)
-        return state
+    @property
+    def width(self) -> int:
+        """Return the number of columns this block produces."""
+        return len(self.vocabulary_)
+
+    def spec(self) -> dict[str, Any]:
+        """Describe the block for metadata (everything but the fitted arrays)."""
+        return {
+            "kind": "ngram",
+            "analyzer": self.analyzer,
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+        }
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Return the fitted state as plain arrays (vocabulary in column order, idf)."""
+        vocabulary = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        return {"vocabulary": np.asarray(vocabulary, dtype=str), "idf": self.idf_}
+
+    @classmethod
+    def from_arrays(cls, spec: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
+        """Rebuild a fitted block from `spec` and `arrays` output."""
+        low, high = spec["ngram_range"]
+        block = cls(analyzer=spec["analyzer"], ngram_range=(low, high), min_df=spec["min_df"])
+        block.vocabulary_ = {str(gram): i for i, gram in enumerate(arrays["vocabulary"].tolist())}
+        block.idf_ = np.asarray(arrays["idf"], dtype=np.float32)
+        return block

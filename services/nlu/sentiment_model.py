@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from services.nlu.sentiment_cues import CueConfig, CueFinder, Cues
 from services.nlu.sentiment_lexicon import BOOSTERS, Lexicon, load_lexicon
+from services.nlu.settings import resolve_backend
 from services.nlu.text import Token, is_negated, is_shouting, tokenize
 
 NEGATED_POSITIVE = -0.75  # "not happy" is nearly as bad as "unhappy"
@@ -72,14 +74,25 @@ class SentimentModel:
     def score(self, text: str) -> SentimentResult:
         """Score one message."""
         tokens = tokenize(text)
+        score = self._score_tokens(tokens)
+        return self._result(tokens, score, self._label(score))
+
+    def with_verdict(self, text: str, score: float, label: str) -> SentimentResult:
+        """Return the cues of a message around a score and label decided elsewhere."""
+        return self._result(tokenize(text), score, label)
+
+    def _score_tokens(self, tokens: list[Token]) -> float:
+        """Return the lexicon score in [-1, 1] of a tokenised message."""
         shouting = is_shouting(tokens)
         total = sum(self._valences(tokens, shouting))
         if total:
             bangs = sum(len(token.raw) for token in tokens if token.kind == "bang")
             emphasis = min(bangs, MAX_BANGS) * BANG_BOOST + (SHOUT_BOOST if shouting else 0.0)
             total += math.copysign(emphasis, total)
-        score = max(-1.0, min(1.0, total / math.sqrt(total * total + SQUASH_ALPHA)))
-        label = self._label(score)
+        return max(-1.0, min(1.0, total / math.sqrt(total * total + SQUASH_ALPHA)))
+
+    def _result(self, tokens: list[Token], score: float, label: str) -> SentimentResult:
+        """Attach frustration and urgency cues to a score and label."""
         cues = self._cues.find(tokens)
         return SentimentResult(
             score=round(score, 4),
@@ -187,6 +200,22 @@ def _frustrated(cues: Cues, label: str) -> bool:
     return bool(cues.strong) or (weak and label == "negative")
 
 
-def load_default() -> SentimentModel:
-    """Build the sentiment model from the shipped lexicon and default cue lists."""
+class SentimentScorer(Protocol):
+    """What the sentiment service needs from any backend."""
+
+    version: str
+
+    def score_batch(self, texts: Sequence[str]) -> list[SentimentResult]: ...
+
+
+def load_default(*, backend: str | None = None) -> SentimentScorer:
+    """Build the sentiment scorer for the backend asked for, else ``BATON_NLU_BACKEND``.
+
+    ``fast`` is the lexicon-and-rules model; ``accurate`` adds the shipped embedding classifier
+    (see ``sentiment_accurate``) and keeps the same cues.
+    """
+    if resolve_backend(backend) == "accurate":
+        from services.nlu.sentiment_accurate import load_accurate
+
+        return load_accurate(SentimentModel())
     return SentimentModel()

@@ -20,6 +20,7 @@ from services.nlu.intent_model import (
     general_data_digest,
     load_default,
     read_meta,
+    shipped_model_dir,
 )
 
 EXPECTED_INTENTS = {
@@ -138,3 +139,13 @@ def test_load_default_rebuilds_an_unreadable_or_stale_model(tmp_path: Path) -> N
     shutil.copy(GENERAL_MODEL_DIR / MODEL_FILE, tmp_path / MODEL_FILE)
     rebuilt = load_default(tmp_path)
     assert rebuilt.meta["data_digest"] == general_data_digest()
+
+
+def test_shipped_accurate_model_is_current() -> None:
+    folder = shipped_model_dir("general", "accurate")
+    meta = read_meta(folder)
+    assert set(meta["labels"]) == EXPECTED_INTENTS
+    assert meta["data_digest"] == general_data_digest(backend="accurate"), (
+        "rebuild: python -m services.nlu.build --only general"
+    )
+    assert sum(path.stat().st_size for path in folder.iterdir()) < 5_000_000

@@ -31,10 +31,10 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_Stderr())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -48,6 +48,19 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("baton").setLevel(level.upper())
+
+
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured.
+
+    Test runners and embedding hosts swap stderr; a stream bound at start-up would be closed.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _add_service(service: str) -> Any:

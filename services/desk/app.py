@@ -14,7 +14,6 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Web
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 from pydantic import BaseModel, Field
-from starlette.websockets import WebSocketDisconnect
 
 from services.desk import handlers
 from services.desk.handlers import Deps, DeskError, view
@@ -52,7 +51,7 @@ def create_app(settings: DeskSettings, bus: Bus, store: StateStore) -> FastAPI:
     hub = Hub()
     deps = Deps(
         store=store,
-        queue=DeskQueue(store),
+        queue=DeskQueue(store, namespace=settings.topic_prefix),
         hub=hub,
         overflow_suffix=settings.overflow_suffix,
         callback_after_seconds=settings.callback_after_seconds,
@@ -213,16 +212,26 @@ def create_app(settings: DeskSettings, bus: Bus, store: StateStore) -> FastAPI:
             return
         await socket.accept()
         sub = hub.subscribe(agent)
-        try:
+
+        async def push() -> None:
             await socket.send_text(
                 orjson.dumps({"type": "backlog", "items": await visible(agent)}).decode()
             )
             while True:
-                msg = await sub.inbox.get()
-                await socket.send_text(orjson.dumps(msg).decode())
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+                await socket.send_text(orjson.dumps(await sub.inbox.get()).decode())
+
+        async def listen() -> None:
+            # Notice a client (or a server shutdown) closing even while nothing is sent.
+            while (await socket.receive())["type"] != "websocket.disconnect":
+                pass
+
+        tasks = {asyncio.create_task(push()), asyncio.create_task(listen())}
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             hub.unsubscribe(sub)
 
     return app

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from services.desk.hub import Hub
-from services.desk.queue import SLA_QUEUE, DeskItem, DeskQueue
+from services.desk.queue import DeskItem, DeskQueue
 from services.desk.tokens import Agent
 from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import (
@@ -188,8 +188,8 @@ async def check_sla(deps: Deps, *, now: float | None = None) -> list[Envelope]:
     """Breach handoffs not accepted in time: raise priority, go to overflow, tell the customer."""
     now = now or time.time()
     out: list[Envelope] = []
-    for member in await deps.store.due(SLA_QUEUE, now, limit=200):
-        if not await deps.store.take(SLA_QUEUE, member):
+    for member in await deps.store.due(deps.queue.sla_queue, now, limit=200):
+        if not await deps.store.take(deps.queue.sla_queue, member):
             continue  # another desk instance handles it
         tenant_id, packet_id = orjson.loads(member)
         item = await deps.queue.get(tenant_id, packet_id)

@@ -12,7 +12,6 @@ from shared.schemas.events import HandoffPacketBuilt, HandoffUpdated
 from shared.state.base import StateStore
 
 Status = Literal["open", "accepted"]
-SLA_QUEUE = "baton:desk:sla"
 TTL = 7 * 24 * 3600
 
 
@@ -40,8 +39,8 @@ class DeskItem(BaseModel):
         return self.packet.sla_seconds or 120
 
 
-def _items(tenant_id: str) -> str:
-    return f"baton:desk:{{{tenant_id}}}:items"
+def _items(namespace: str, tenant_id: str) -> str:
+    return f"baton:{namespace}desk:{{{tenant_id}}}:items"
 
 
 def sla_member(tenant_id: str, packet_id: str) -> str:
@@ -51,14 +50,17 @@ def sla_member(tenant_id: str, packet_id: str) -> str:
 class DeskQueue:
     """Handoffs per tenant; accepting is a claim, so two agents never both own one."""
 
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: StateStore, *, namespace: str = "") -> None:
         self._store = store
+        # Empty in production; separates deployments (or test runs) sharing one Redis.
+        self._ns = namespace
+        self.sla_queue = f"baton:{namespace}desk:sla"
 
     async def add(self, packet: HandoffPacketBuilt) -> DeskItem | None:
         """Store a new packet; None if it was already known (redelivery)."""
         item = DeskItem(packet=packet, queue=packet.queue, priority=packet.priority)
         won, _ = await self._store.claim(
-            _items(packet.tenant_id),
+            _items(self._ns, packet.tenant_id),
             packet.packet_id,
             item.model_dump_json().encode(),
             ttl_seconds=TTL,
@@ -66,26 +68,26 @@ class DeskQueue:
         if not won:
             return None
         await self._store.schedule(
-            SLA_QUEUE,
+            self.sla_queue,
             sla_member(packet.tenant_id, packet.packet_id),
             item.received_at + item.sla_seconds,
         )
         return item
 
     async def get(self, tenant_id: str, packet_id: str) -> DeskItem | None:
-        raw = (await self._store.hash_all(_items(tenant_id))).get(packet_id)
+        raw = (await self._store.hash_all(_items(self._ns, tenant_id))).get(packet_id)
         return DeskItem.model_validate_json(raw) if raw else None
 
     async def put(self, item: DeskItem) -> None:
         await self._store.hash_set(
-            _items(item.packet.tenant_id),
+            _items(self._ns, item.packet.tenant_id),
             item.packet_id,
             item.model_dump_json().encode(),
             ttl_seconds=TTL,
         )
 
     async def items(self, tenant_id: str) -> list[DeskItem]:
-        raw = await self._store.hash_all(_items(tenant_id))
+        raw = await self._store.hash_all(_items(self._ns, tenant_id))
         found = [
             DeskItem.model_validate_json(v) for k, v in raw.items() if not k.startswith("acc:")
         ]
@@ -94,7 +96,7 @@ class DeskQueue:
     async def accept(self, item: DeskItem, agent_id: str) -> bool:
         """Claim the current generation of the handoff for this agent; False if taken."""
         won, _ = await self._store.claim(
-            _items(item.packet.tenant_id),
+            _items(self._ns, item.packet.tenant_id),
             f"acc:{item.packet_id}:{item.generation}",
             agent_id.encode(),
             ttl_seconds=TTL,

@@ -67,11 +67,18 @@ async def desk(infra: Infra) -> AsyncIterator[Desk]:
     await bus.ensure_topics([t.name for t in ALL_TOPICS], partitions=2)
     store = RedisStateStore.from_url(infra.redis_url)
     settings = DeskSettings(
-        desk_secrets=SECRETS, sla_check_seconds=0.2, consumer_group_prefix=prefix.rstrip(".")
+        desk_secrets=SECRETS,
+        sla_check_seconds=0.2,
+        consumer_group_prefix=prefix.rstrip("."),
+        topic_prefix=prefix,
     )
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings, bus, store), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings, bus, store),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -31,6 +31,7 @@ def test_processor_runs_in_a_structlog_chain(redactor: Redactor) -> None:
     logger = structlog.wrap_logger(
         structlog.ReturnLogger(),
         processors=[structlog_processor(redactor), structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.BoundLogger,  # independent of the process-wide configuration
     )
     rendered = logger.info("handoff built", order="A48213", note="call me at +44 20 7946 0958")
     assert json.loads(rendered) == {

@@ -35,6 +35,7 @@ from shared.schemas.events import (
 from shared.state.base import StateStore, Write, session_key
 
 CRM_FIELD = "crm"
+PREFETCH_CONCURRENCY = 8  # sessions fetched at once (two reads each): well under the pool size
 
 
 @dataclass
@@ -76,7 +77,13 @@ async def _prefetch_customers(
             }
         )
 
-    values = await asyncio.gather(*(fetch(e, cid) for e, cid, _ in todo.values()))
+    limit = asyncio.Semaphore(PREFETCH_CONCURRENCY)
+
+    async def bounded(event: Envelope, customer_id: str) -> bytes:
+        async with limit:
+            return await fetch(event, customer_id)
+
+    values = await asyncio.gather(*(bounded(e, cid) for e, cid, _ in todo.values()))
     await deps.store.apply(
         [Write(key, {CRM_FIELD: v}, want_all=("-",)) for key, v in zip(todo, values, strict=True)],
         ttl_seconds=deps.ttl_seconds,

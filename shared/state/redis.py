@@ -75,8 +75,13 @@ class RedisStateStore:
         self._claim = client.register_script(_CLAIM)
 
     @classmethod
-    def from_url(cls, url: str) -> RedisStateStore:
-        return cls(aioredis.Redis.from_url(url, decode_responses=False, max_connections=32))
+    def from_url(cls, url: str, *, max_connections: int = 32) -> RedisStateStore:
+        # A blocking pool makes a burst of concurrent calls wait for a free connection; the
+        # default pool raises MaxConnectionsError instead, which would fail the whole batch.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=10
+        )
+        return cls(aioredis.Redis.from_pool(pool))  # the client owns (and closes) the pool
 
     async def apply(self, writes: Sequence[Write], *, ttl_seconds: int) -> list[Snapshot]:
         if not writes:

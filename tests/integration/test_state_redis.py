@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -37,4 +38,14 @@ async def test_session_state_expires_after_ttl(infra: Infra) -> None:
         assert await raw.ttl(key) <= 1
     finally:
         await raw.aclose()
+        await store.close()
+
+
+async def test_a_burst_wider_than_the_pool_waits_instead_of_failing(infra: Infra) -> None:
+    store = RedisStateStore.from_url(infra.redis_url, max_connections=4)
+    try:
+        keys = [f"test:burst:{uuid.uuid4().hex}" for _ in range(200)]
+        results = await asyncio.gather(*(store.get(k) for k in keys))
+        assert results == [None] * 200
+    finally:
         await store.close()

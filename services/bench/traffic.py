@@ -36,20 +36,27 @@ ESCALATING = (
 def conversation(
     tenant: str, session: str, *, customer_turns: int, escalate: bool, rng: random.Random
 ) -> list[ConversationTurn]:
-    """Alternate customer and bot turns; an escalating one ends with a clear trigger."""
+    """Alternate customer and bot turns; an escalating one ends with a clear trigger.
+
+    Routine ones make progress: the customer asks about different things and the bot never
+    repeats itself, so the policy has no reason to hand them off.
+    """
     turns: list[ConversationTurn] = []
     start = utcnow()
+    asks = rng.sample(ROUTINE, customer_turns)
+    answers = rng.sample(BOT, min(len(BOT), customer_turns - 1))
     seq = 0
     for i in range(customer_turns):
         seq += 1
         last = i == customer_turns - 1
-        text = (rng.choice(ESCALATING) if escalate and last else rng.choice(ROUTINE)).format(
+        text = (rng.choice(ESCALATING) if escalate and last else asks[i]).format(
             n=rng.randint(10000, 99999)
         )
         turns.append(_turn(tenant, session, seq, Role.CUSTOMER, text, start))
         if not last:
             seq += 1
-            turns.append(_turn(tenant, session, seq, Role.BOT, rng.choice(BOT), start))
+            answer = answers[i % len(answers)]
+            turns.append(_turn(tenant, session, seq, Role.BOT, answer, start))
     return turns
 
 
@@ -64,6 +71,6 @@ def _turn(
         role=role,
         text=text,
         channel=Channel.CHAT,
-        customer_id=f"B-{session[-4:]}",
+        customer_id=f"B-{session}",  # unique per run: no history from earlier runs
         occurred_at=start + timedelta(milliseconds=seq),
     )

@@ -21,7 +21,10 @@ async def decision_history(
 def render(decisions: list[EscalationDecided]) -> str:
     """One block per decision: action, where it goes, every reason and near miss with evidence."""
     if not decisions:
-        return "no decisions recorded for this session (unknown id, other tenant, or expired)"
+        return (
+            "no decisions recorded for this session: unknown id, other tenant, expired, or "
+            "every turn was a plain continue with no rule near firing"
+        )
     lines: list[str] = []
     for d in decisions:
         head = f"turn {d.seq:>3}  episode {d.episode}  {d.action.value.upper()}"

@@ -208,7 +208,8 @@ async def _remember(out: Sequence[Envelope], deps: Deps) -> None:
             want_all=("-",),
         )
         for d in out
-        if isinstance(d, EscalationDecided)
+        # A plain "continue" with nothing near firing explains itself by its absence.
+        if isinstance(d, EscalationDecided) and (d.reasons or d.near_misses)
     ]
     if writes:
         await deps.store.apply(writes, ttl_seconds=deps.ttl_seconds)

@@ -74,10 +74,14 @@ def _negated(text: str, start: int) -> bool:
 
 
 def _find(text: str, phrases: Sequence[str]) -> str | None:
-    if not phrases:
-        return None
+    return _find_cached(text, tuple(phrases)) if phrases else None
+
+
+# Every decision re-reads the episode's earlier turns: remember what each text matched.
+@lru_cache(maxsize=8192)
+def _find_cached(text: str, phrases: tuple[str, ...]) -> str | None:
     low = text.lower()
-    for m in _matcher(tuple(phrases)).finditer(low):
+    for m in _matcher(phrases).finditer(low):
         if not _negated(low, m.start()):
             return " ".join(m.group(0).split())
     return None
@@ -90,7 +94,7 @@ def explicit_request(view: SessionView, policy: Policy) -> Check:
         return NONE
     near: Reason | None = None
     for t in view.customer_turns:
-        match = _EXPLICIT.search(t.text)
+        match = _explicit(t.text)
         phrase = None if match else _find(t.text, cfg.phrases)
         by_intent = t.intent == HUMAN_INTENT and t.confidence >= cfg.min_confidence
         if match or phrase or by_intent:
@@ -101,7 +105,7 @@ def explicit_request(view: SessionView, policy: Policy) -> Check:
                     detail=f"customer asked for a person in turn {t.seq}",
                     turns=[t.seq],
                     evidence={
-                        "matched": match.group(0) if match else phrase,
+                        "matched": match or phrase,
                         "intent": t.intent,
                         "confidence": round(t.confidence, 3),
                     },
@@ -151,6 +155,13 @@ def misunderstood(view: SessionView, policy: Policy) -> Check:
     return NONE
 
 
+@lru_cache(maxsize=8192)
+def _explicit(text: str) -> str | None:
+    match = _EXPLICIT.search(text)
+    return match.group(0) if match else None
+
+
+@lru_cache(maxsize=8192)
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 

@@ -19,7 +19,7 @@ from shared.logging import get_logger
 from shared.observability import ReadinessCheck
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope
-from shared.schemas.topics import HANDOFF_PACKETS
+from shared.schemas.topics import HANDOFF_EVENTS, HANDOFF_PACKETS
 from shared.state.base import StateStore
 from shared.state.redis import RedisStateStore
 
@@ -30,7 +30,12 @@ def build_app(deps: Deps) -> StreamApp:
     async def on_batch(events: Sequence[Envelope]) -> list[Message]:
         return [to_message(CONNECTOR_EVENTS, e) for e in await handle(events, deps)]
 
-    return StreamApp(name="chatwoot", consumes=(HANDOFF_PACKETS,), handle=on_batch)
+    return StreamApp(
+        name="chatwoot",
+        consumes=(HANDOFF_PACKETS, HANDOFF_EVENTS),
+        handle=on_batch,
+        dead_letters_for=frozenset({HANDOFF_PACKETS.name}),
+    )
 
 
 def deps_for(settings: ChatwootSettings, store: StateStore, http: httpx.AsyncClient) -> Deps:

@@ -21,7 +21,7 @@ from services.chatwoot.metrics import IGNORED, STEPS
 from services.chatwoot.note import render_note
 from shared.logging import get_logger
 from shared.schemas.envelope import Envelope, derived_id
-from shared.schemas.events import HandoffPacketBuilt, HandoffUpdated
+from shared.schemas.events import HandoffPacketBuilt, HandoffUpdated, SlaBreached
 
 log = get_logger("baton.chatwoot")
 
@@ -100,12 +100,17 @@ async def reassign(cause: Envelope, *, packet_id: str, queue: str, deps: Deps) -
 
 Handler = Callable[[Any, Deps], Awaitable[list[Outcome]]]
 
-# The whole service: which event is carried out by which handler. An SLA breach joins as
-# ``SlaBreached: lambda e, d: reassign(e, packet_id=e.packet_id, queue=e.to_queue, deps=d)``
-# once the app also consumes the topic that carries it.
+
+async def on_sla_breach(breach: SlaBreached, deps: Deps) -> list[Outcome]:
+    """Nobody took it in time: move the conversation to the overflow queue's team."""
+    return await reassign(breach, packet_id=breach.packet_id, queue=breach.to_queue, deps=deps)
+
+
+# The whole service: which event is carried out by which handler.
 HANDLERS: dict[type[Envelope], Handler] = {
     HandoffPacketBuilt: on_packet,
     HandoffUpdated: on_update,
+    SlaBreached: on_sla_breach,
 }
 
 

@@ -21,7 +21,7 @@ from shared.bus.codec import to_message
 from shared.bus.memory import MemoryBus
 from shared.runtime import StreamRunner
 from shared.schemas.envelope import Envelope
-from shared.schemas.events import HandoffPacketBuilt, HandoffUpdated
+from shared.schemas.events import HandoffPacketBuilt, HandoffUpdated, SlaBreached
 from shared.schemas.topics import HANDOFF_PACKETS
 from shared.state.memory import MemoryStateStore
 from tests.unit.chatwoot.factory import packet, update
@@ -83,7 +83,7 @@ def failed(out: list[Envelope]) -> list[ConnectorFailed]:
 
 
 def test_the_routing_table_names_every_handled_event() -> None:
-    assert set(HANDLERS) == {HandoffPacketBuilt, HandoffUpdated}
+    assert set(HANDLERS) == {HandoffPacketBuilt, HandoffUpdated, SlaBreached}
 
 
 async def test_packet_posts_note_assigns_team_and_opens() -> None:
@@ -316,3 +316,22 @@ async def test_the_stream_app_reads_packets_and_publishes_reports() -> None:
     assert [r.step for r in reports] == ["note", "assign", "open"]
     assert all(r.key == p.key for r in broker.records(CONNECTOR_EVENTS.name))
     assert len(w.cw.of("messages")) == 1
+
+
+async def test_an_sla_breach_moves_the_conversation_to_the_overflow_team() -> None:
+
+    w, p = world(), packet()
+    await w.run(p)
+    breach = SlaBreached(
+        tenant_id=p.tenant_id,
+        session_id=p.session_id,
+        seq=p.decided_seq,
+        packet_id=p.packet_id,
+        sla_seconds=120,
+        waited_seconds=130.0,
+        from_queue=p.queue,
+        to_queue="fraud",
+        priority=1,
+    )
+    assert delivered(await w.run(breach)) == [("reassign", "team:4")]
+    assert [s.body for s in w.cw.of("assignments")][-1] == {"team_id": 4}

@@ -392,7 +392,10 @@ def replay(
     if live:
         if compare:
             raise typer.BadParameter("--compare runs in process; drop --live")
-        outcomes = asyncio.run(replay_live(conversations, BatonSettings().kafka_bootstrap_servers))
+        s = BatonSettings()
+        outcomes = asyncio.run(
+            replay_live(conversations, s.kafka_bootstrap_servers, topic_prefix=s.topic_prefix)
+        )
     else:
         outcomes = asyncio.run(run_replay(conversations, policy_a))
     if policy_b is None:

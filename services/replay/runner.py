@@ -150,7 +150,11 @@ async def replay(
 
 
 async def replay_live(
-    conversations: Sequence[RecordedConversation], bootstrap: str, *, timeout_s: float = 120
+    conversations: Sequence[RecordedConversation],
+    bootstrap: str,
+    *,
+    timeout_s: float = 120,
+    topic_prefix: str = "",
 ) -> list[Outcome]:
     """Send the conversations through the running services and collect their decisions."""
     run = uuid.uuid4().hex[:6]
@@ -159,12 +163,12 @@ async def replay_live(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
     )
     await consumer.start()
-    tps = await partitions_of(bootstrap, [DECISIONS.name])
+    tps = await partitions_of(bootstrap, [topic_prefix + DECISIONS.name])
     consumer.assign(tps)
     await consumer.seek_to_end(*tps)
     for tp in tps:
         await consumer.position(tp)
-    bus = KafkaBus(bootstrap)
+    bus = KafkaBus(bootstrap, topic_prefix=topic_prefix)
     publisher = bus.publisher(client_id="baton-replay")
     await publisher.start()
     expected = 0

@@ -10,6 +10,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,8 @@ from aiokafka import AIOKafkaConsumer
 from services.cli.registry import SERVICES
 from services.cli.supervisor import Supervisor
 from services.desk.tokens import issue
+from services.replay.runner import replay_live
+from services.traffic.conversations import RecordedConversation
 from shared.bus.kafka import KafkaBus
 from shared.customers.crm import StoredCustomerDirectory, profile_from_row
 from shared.schemas.events import HandoffPacketBuilt
@@ -179,3 +182,23 @@ async def test_chatwoot_webhook_reaches_an_agents_websocket(stack: str) -> None:
     packet = msg["item"]["packet"]
     assert [t["text"] for t in packet["transcript"]][-1] == "Can I talk to a real person please"
     assert "explicit_request" in {r["code"] for r in packet["reasons"]}
+
+
+async def test_replay_live_through_the_running_services(infra: Infra, stack: str) -> None:
+    """Shadow mode: recorded conversations through the real processes, same outcomes."""
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).parents[1] / "data" / "scenarios.jsonl")
+        .read_text()
+        .splitlines()
+        if line.strip()
+    ][:6]
+    conversations = [RecordedConversation.model_validate(r) for r in rows]
+    live = await replay_live(conversations, infra.kafka, topic_prefix=stack, timeout_s=60)
+    by_id = {o.conversation_id: o for o in live}
+    for row in rows:
+        want, got = row["expect"], by_id[row["id"]]
+        if "action" in want:
+            assert got.action == want["action"], got
+        if "reason" in want:
+            assert want["reason"] in got.reasons, got

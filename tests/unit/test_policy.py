@@ -76,3 +76,49 @@ def test_compare_reports_rates_reasons_and_changed_conversations() -> None:
     assert result["escalation_rate"] == {"a": 0.5, "b": 0.0, "delta": -0.5}
     assert result["reasons"] == {"misunderstood": {"a": 1, "b": 0}}
     assert [c["conversation_id"] for c in result["changed"]] == ["c1"]
+
+
+async def test_the_escalation_service_publishes_an_audit_event_when_a_policy_changes(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import json
+
+    from services.escalation.app import build_app
+    from services.escalation.handlers import Deps
+    from shared.bus.memory import MemoryBus
+    from shared.customers.crm import StoredCustomerDirectory
+    from shared.customers.history import SessionHistory
+    from shared.state.memory import MemoryStateStore
+
+    (tmp_path / "acme.yaml").write_text(GOOD)
+    store = MemoryStateStore()
+    deps = Deps(
+        store=store,
+        ttl_seconds=60,
+        policies=PolicyStore(tmp_path),
+        directory=StoredCustomerDirectory(store),
+        history=SessionHistory(store),
+    )
+    app = build_app(deps, refresh_seconds=0.05)
+    bus = MemoryBus()
+    publisher = bus.publisher(client_id="t")
+    stop = asyncio.Event()
+    task = asyncio.create_task(app.background[0](publisher, stop))
+    (tmp_path / "acme.yaml").write_text(GOOD.replace("v1", "v2"))
+    os.utime(tmp_path / "acme.yaml", (time.time() + 5, time.time() + 5))
+    for _ in range(100):
+        if bus.broker.records("baton.audit"):
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    (record,) = bus.broker.records("baton.audit")
+    audit = json.loads(record.value)
+    assert (audit["event_type"], audit["tenant_id"], audit["new_version"]) == (
+        "policy.changed",
+        "acme",
+        "v2",
+    )
+    assert audit["old_version"] == "v1" and "+version: v2" in audit["diff"]
+    assert deps.policies.for_tenant("acme").version == "v2", "reloaded without a restart"

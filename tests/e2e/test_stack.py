@@ -193,7 +193,13 @@ async def test_replay_live_through_the_running_services(infra: Infra, stack: str
         .splitlines()
         if line.strip()
     ][:6]
-    conversations = [RecordedConversation.model_validate(r) for r in rows]
+    run = uuid.uuid4().hex[:6]  # fresh customers: no history from earlier runs on this Redis
+    conversations = [
+        RecordedConversation.model_validate(
+            {**r, "customer": {**r.get("customer", {}), "id": f"{r['customer']['id']}-{run}"}}
+        )
+        for r in rows
+    ]
     live = await replay_live(conversations, infra.kafka, topic_prefix=stack, timeout_s=60)
     by_id = {o.conversation_id: o for o in live}
     for row in rows:

@@ -62,6 +62,16 @@ def view(item: DeskItem) -> dict[str, Any]:
     }
 
 
+def _about(item: DeskItem) -> dict[str, Any]:
+    """The envelope fields every event about this handoff shares."""
+    return {
+        "tenant_id": item.packet.tenant_id,
+        "session_id": item.packet.session_id,
+        "seq": item.packet.decided_seq,
+        "packet_id": item.packet_id,
+    }
+
+
 def _notify(deps: Deps, kind: str, item: DeskItem) -> None:
     deps.hub.publish(item.packet.tenant_id, item.queue, {"type": kind, "item": view(item)})
 
@@ -106,10 +116,7 @@ async def accept(
     return [
         HandoffAccepted(
             event_id=derived_id(packet_id, item.generation, "accepted"),
-            tenant_id=agent.tenant_id,
-            session_id=item.packet.session_id,
-            seq=item.packet.decided_seq,
-            packet_id=packet_id,
+            **_about(item),
             agent_id=agent.agent_id,
             queue=item.queue,
             wait_seconds=round(waited, 3),
@@ -126,10 +133,7 @@ async def release(deps: Deps, agent: Agent, packet_id: str) -> list[Envelope]:
     _notify(deps, "released", item)
     return [
         HandoffReleased(
-            tenant_id=agent.tenant_id,
-            session_id=item.packet.session_id,
-            seq=item.packet.decided_seq,
-            packet_id=packet_id,
+            **_about(item),
             agent_id=agent.agent_id,
             queue=item.queue,
         )
@@ -149,10 +153,7 @@ async def transfer(deps: Deps, agent: Agent, packet_id: str, to_queue: str) -> l
     _notify(deps, "packet", item)
     return [
         HandoffTransferred(
-            tenant_id=agent.tenant_id,
-            session_id=item.packet.session_id,
-            seq=item.packet.decided_seq,
-            packet_id=packet_id,
+            **_about(item),
             agent_id=agent.agent_id,
             from_queue=from_queue,
             to_queue=to_queue,
@@ -172,10 +173,7 @@ async def feedback(
     item = await _owned(deps, agent, packet_id)
     return [
         ContextFeedback(
-            tenant_id=agent.tenant_id,
-            session_id=item.packet.session_id,
-            seq=item.packet.decided_seq,
-            packet_id=packet_id,
+            **_about(item),
             agent_id=agent.agent_id,
             rating=rating,
             missing_facts=missing,
@@ -205,12 +203,7 @@ async def check_sla(deps: Deps, *, now: float | None = None) -> list[Envelope]:
         _notify(deps, "breached", item)
         waited = now - item.received_at
         expected = max(item.sla_seconds, 60)
-        common = {
-            "tenant_id": tenant_id,
-            "session_id": item.packet.session_id,
-            "seq": item.packet.decided_seq,
-            "packet_id": packet_id,
-        }
+        common = _about(item)
         out.append(
             SlaBreached(
                 event_id=derived_id(packet_id, "sla_breached"),

@@ -153,7 +153,9 @@ def create_app(
                 "content": {
                     "application/json": {
                         "schema": {
-                            "description": "One conversation event, or a JSON array of them; "
+                            "description": "One conversation event, or a JSON array of them, "
+                            "as Baton JSON or structured-mode CloudEvents 1.0 (type "
+                            "baton.<event_type>, data = the event); "
                             "see shared/schemas/json for each event's schema."
                         }
                     }

@@ -27,6 +27,31 @@ class BadInput(Exception):
         return {"error": self.code, "message": self.message, "errors": self.errors}
 
 
+CLOUDEVENT_PREFIX = "baton."
+
+
+def from_cloudevent(item: Any) -> Any:
+    """Unwrap a structured-mode CloudEvent (v1.0) into a Baton event; pass others through.
+
+    ``type`` is the Baton event type, optionally prefixed ``baton.``; ``data`` holds the
+    event's fields; ``id`` and ``time`` fill ``event_id`` and ``occurred_at`` when absent.
+    """
+    if not isinstance(item, dict) or "specversion" not in item:
+        return item
+    if item.get("specversion") != "1.0":
+        raise ValueError(f"unsupported CloudEvents specversion {item.get('specversion')!r}")
+    data = item.get("data")
+    if not isinstance(data, dict):
+        return {"event_type": None, "_cloudevent": "data must be a JSON object"}
+    kind = str(item.get("type", "")).removeprefix(CLOUDEVENT_PREFIX)
+    event = {"event_type": kind, **data}
+    if "id" in item:
+        event.setdefault("event_id", item["id"])
+    if "time" in item:
+        event.setdefault("occurred_at", item["time"])
+    return event
+
+
 def parse_events(body: bytes, *, max_batch: int) -> list[Envelope]:
     """Accept one event or a JSON array of events; reject the whole request if any is invalid."""
     if not body.strip():
@@ -46,7 +71,7 @@ def parse_events(body: bytes, *, max_batch: int) -> list[Envelope]:
     errors: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         try:
-            events.append(_EVENT.validate_python(item))
+            events.append(_EVENT.validate_python(from_cloudevent(item)))
         except ValidationError as exc:
             for err in exc.errors(include_url=False, include_context=False, include_input=False):
                 errors.append(
@@ -56,6 +81,8 @@ def parse_events(body: bytes, *, max_batch: int) -> list[Envelope]:
                         "problem": err["msg"],
                     }
                 )
+        except ValueError as exc:  # an unsupported CloudEvents envelope
+            errors.append({"index": i, "field": "specversion", "problem": str(exc)})
     if errors:
         raise BadInput(
             422,

@@ -35,3 +35,35 @@ def test_parse_events_says_what_is_wrong(body: bytes, status: int, code: str) ->
         parse_events(body, max_batch=10)
     assert (info.value.status, info.value.code) == (status, code)
     assert info.value.message
+
+
+def test_cloudevents_structured_mode_single_and_batch() -> None:
+    ce = {
+        "specversion": "1.0",
+        "id": "ce-1",
+        "source": "/platform/acme",
+        "type": "baton.conversation.turn",
+        "time": "2026-11-22T10:00:00Z",
+        "datacontenttype": "application/json",
+        "data": {
+            "tenant_id": "acme",
+            "session_id": "s1",
+            "seq": 1,
+            "role": "customer",
+            "text": "hi",
+        },
+    }
+    (event,) = parse_events(json.dumps(ce).encode(), max_batch=10)
+    assert (event.event_id, event.event_type, event.session_id) == (
+        "ce-1",
+        "conversation.turn",
+        "s1",
+    )
+    assert event.occurred_at.isoformat().startswith("2026-11-22T10:00:00")
+    batch = parse_events(json.dumps([ce, {**ce, "id": "ce-2"}]).encode(), max_batch=10)
+    assert [e.event_id for e in batch] == ["ce-1", "ce-2"]
+    with pytest.raises(BadInput) as info:
+        parse_events(json.dumps({**ce, "specversion": "0.3"}).encode(), max_batch=10)
+    assert "specversion" in info.value.errors[0]["problem"]
+    with pytest.raises(BadInput):
+        parse_events(json.dumps({**ce, "type": "baton.nope"}).encode(), max_batch=10)

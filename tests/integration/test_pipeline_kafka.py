@@ -37,7 +37,9 @@ async def _running(
     bus = KafkaBus(infra.kafka, topic_prefix=prefix)
     await bus.ensure_topics([t.name for t in ALL_TOPICS], partitions=3)
     store = RedisStateStore.from_url(infra.redis_url)
-    pipeline = Pipeline(bus, store, models, prefix, max_wait_seconds=1.5)
+    pipeline = Pipeline(
+        bus, store, models, prefix, max_wait_seconds=3.0
+    )  # room for a slow CI machine
     pipeline.build(only)
     await pipeline.start()
     watcher = Watcher(bus, f"{prefix}watch")

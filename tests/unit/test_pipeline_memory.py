@@ -20,7 +20,9 @@ MODELS = Models(KeywordIntents(), FakeCatalog(), fake_entities, KeywordSentiment
 async def _running(only: tuple[str, ...]) -> AsyncIterator[tuple[MemoryBus, Watcher]]:
     bus = MemoryBus()
     prefix = f"t-{uuid.uuid4().hex[:6]}"
-    pipeline = Pipeline(bus, MemoryStateStore(), MODELS, prefix, max_wait_seconds=1.0)
+    pipeline = Pipeline(
+        bus, MemoryStateStore(), MODELS, prefix, max_wait_seconds=2.5
+    )  # room for a slow CI machine
     pipeline.build(only)
     await pipeline.start()
     watcher = Watcher(bus, f"{prefix}-watch")

@@ -122,3 +122,36 @@ async def test_the_escalation_service_publishes_an_audit_event_when_a_policy_cha
     )
     assert audit["old_version"] == "v1" and "+version: v2" in audit["diff"]
     assert deps.policies.for_tenant("acme").version == "v2", "reloaded without a restart"
+
+
+def test_no_progress_near_miss_needs_an_actual_repetition() -> None:
+    from services.escalation.policy.triggers import no_progress
+    from services.escalation.session import SessionView, TurnView
+
+    def turn(seq: int, intent: str) -> TurnView:
+        return TurnView(
+            seq, "text", intent, 0.9, True, "routine", None, 0.0, "neutral", False, False, (), ()
+        )
+
+    policy = load_policy().policy
+    one_each = SessionView(
+        "t",
+        "s",
+        4,
+        "chat",
+        None,
+        (turn(1, "order_status"), turn(3, "store_hours_faq")),
+        bot_turns=((2, "Let me check."), (4, "We open at 9.")),
+    )
+    assert no_progress(one_each, policy).near_miss is None
+    twice = SessionView(
+        "t",
+        "s",
+        3,
+        "chat",
+        None,
+        (turn(1, "order_status"), turn(3, "order_status")),
+        bot_turns=((2, "Let me check."),),
+    )
+    near = no_progress(twice, policy).near_miss
+    assert near is not None and near.evidence["same_intent"] == 2

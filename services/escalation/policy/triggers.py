@@ -211,7 +211,10 @@ def no_progress(view: SessionView, policy: Policy) -> Check:
                 evidence={"kind": "bot_turns", "count": bot_count},
             ),
         )
-    if len(same) == cfg.same_intent_turns - 1 or len(repeats) == cfg.bot_repeats - 1 > 0:
+    # One short of firing, and already a repetition (a single answer is not "repeated once").
+    near_same = len(same) >= 2 and len(same) == cfg.same_intent_turns - 1
+    near_repeat = len(repeats) >= 2 and len(repeats) == cfg.bot_repeats - 1
+    if near_same or near_repeat:
         return Check(
             near_miss=Reason(
                 code="no_progress",

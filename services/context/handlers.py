@@ -79,6 +79,8 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
             updates.append((event, f"h:{event.episode}" in snap.fields))
             continue
         for episode in open_episodes(snap.fields):
+            if (event.tenant_id, event.session_id, episode) in claimed:
+                continue  # built earlier in this batch; this snapshot predates the claim
             decision = EscalationDecided.model_validate_json(snap.fields[f"d:{episode}"])
             missing = missing_for(snap.fields, decision.seq)
             if missing:

@@ -49,9 +49,9 @@ async def values_and_hashes_round_trip(store: StateStore) -> None:
     assert await store.get(k) is None
     await store.set(k, b"v", ttl_seconds=60)
     assert await store.get(k) == b"v"
-    await store.hash_set(k + ":h", "s1", b"x", ttl_seconds=60)
-    await store.hash_set(k + ":h", "s1", b"y", ttl_seconds=60)
-    assert await store.hash_all(k + ":h") == {"s1": b"y"}
+    await store.put(k + ":h", {"s1": b"x"}, ttl_seconds=60)
+    await store.put(k + ":h", {"s1": b"y"}, ttl_seconds=60)
+    assert await store.read(k + ":h") == {"s1": b"y"}
     assert await store.ping()
 
 

@@ -70,7 +70,7 @@ class Ledger:
         return Held.BUSY
 
     async def done(self, claim: Claim) -> None:
-        await self._store.hash_set(claim.key, claim.field, DONE, ttl_seconds=self._ttl)
+        await self._store.put(claim.key, {claim.field: DONE}, ttl_seconds=self._ttl)
 
     async def release(self, claim: Claim, error: str) -> None:
         """Give the step back after a failure, so a redelivery tries it again."""
@@ -86,7 +86,7 @@ class Ledger:
         return (await self._store.read(key)).get(field)
 
     async def put(self, key: str, field: str, value: bytes) -> None:
-        await self._store.hash_set(key, field, value, ttl_seconds=self._ttl)
+        await self._store.put(key, {field: value}, ttl_seconds=self._ttl)
 
 
 def _tomb(field: str, value: bytes) -> str:

@@ -75,19 +75,18 @@ class DeskQueue:
         return item
 
     async def get(self, tenant_id: str, packet_id: str) -> DeskItem | None:
-        raw = (await self._store.hash_all(_items(self._ns, tenant_id))).get(packet_id)
+        raw = (await self._store.read(_items(self._ns, tenant_id))).get(packet_id)
         return DeskItem.model_validate_json(raw) if raw else None
 
     async def put(self, item: DeskItem) -> None:
-        await self._store.hash_set(
+        await self._store.put(
             _items(self._ns, item.packet.tenant_id),
-            item.packet_id,
-            item.model_dump_json().encode(),
+            {item.packet_id: item.model_dump_json().encode()},
             ttl_seconds=TTL,
         )
 
     async def items(self, tenant_id: str) -> list[DeskItem]:
-        raw = await self._store.hash_all(_items(self._ns, tenant_id))
+        raw = await self._store.read(_items(self._ns, tenant_id))
         found = [
             DeskItem.model_validate_json(v) for k, v in raw.items() if not k.startswith("acc:")
         ]

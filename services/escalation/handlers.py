@@ -30,7 +30,6 @@ from shared.schemas.events import (
     PastSession,
     SentimentScored,
     SessionHandedBack,
-    SessionStarted,
 )
 from shared.state.base import StateStore, Write, session_key
 
@@ -239,12 +238,3 @@ async def _mark_episodes(
         if first:
             out.append(_control(decision, "bot.pause", "a human is taking over"))
     return out
-
-
-HANDLED: tuple[type[Envelope], ...] = (
-    ConversationTurn,
-    IntentDetected,
-    SentimentScored,
-    SessionStarted,
-    SessionHandedBack,
-)

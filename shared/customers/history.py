@@ -23,17 +23,16 @@ class SessionHistory:
         self._ttl = ttl_seconds
 
     async def record(self, tenant_id: str, customer_id: str, entry: PastSession) -> None:
-        await self._store.hash_set(
+        await self._store.put(
             key(tenant_id, customer_id),
-            entry.session_id,
-            entry.model_dump_json().encode(),
+            {entry.session_id: entry.model_dump_json().encode()},
             ttl_seconds=self._ttl,
         )
 
     async def recent(
         self, tenant_id: str, customer_id: str, *, exclude: str | None = None
     ) -> list[PastSession]:
-        raw = await self._store.hash_all(key(tenant_id, customer_id))
+        raw = await self._store.read(key(tenant_id, customer_id))
         entries = [PastSession.model_validate_json(v) for k, v in raw.items() if k != exclude]
         return sorted(entries, key=lambda e: e.at, reverse=True)[:KEEP]
 

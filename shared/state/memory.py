@@ -62,12 +62,6 @@ class MemoryStateStore:
     async def set(self, key: str, value: bytes, *, ttl_seconds: int | None = None) -> None:
         self.values[key] = value
 
-    async def hash_set(self, key: str, field: str, value: bytes, *, ttl_seconds: int) -> None:
-        self.hashes.setdefault(key, {})[field] = value
-
-    async def hash_all(self, key: str) -> dict[str, bytes]:
-        return dict(self.hashes.get(key, {}))
-
     async def ping(self) -> bool:
         return True
 

@@ -112,7 +112,8 @@ class RedisStateStore:
         return [Snapshot(int(changed), _pairs(flat)) for changed, flat in results]
 
     async def read(self, key: str) -> dict[str, bytes]:
-        return await self.hash_all(key)
+        raw = await self._r.hgetall(key)
+        return {_text(k): _bytes(v) for k, v in raw.items()}
 
     async def claim(
         self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
@@ -142,13 +143,6 @@ class RedisStateStore:
 
     async def set(self, key: str, value: bytes, *, ttl_seconds: int | None = None) -> None:
         await self._r.set(key, value, ex=ttl_seconds)
-
-    async def hash_set(self, key: str, field: str, value: bytes, *, ttl_seconds: int) -> None:
-        await self.put(key, {field: value}, ttl_seconds=ttl_seconds)
-
-    async def hash_all(self, key: str) -> dict[str, bytes]:
-        raw = await self._r.hgetall(key)
-        return {_text(k): _bytes(v) for k, v in raw.items()}
 
     async def ping(self) -> bool:
         return bool(await self._r.ping())

@@ -77,6 +77,14 @@ def _find(text: str, phrases: Sequence[str]) -> str | None:
     return _find_cached(text, tuple(phrases)) if phrases else None
 
 
+def _first_phrase(turns: Sequence[TurnView], phrases: Sequence[str]) -> tuple[TurnView, str] | None:
+    """The first customer turn that says one of the phrases (not negated), and the phrase."""
+    for t in turns:
+        if found := _find(t.text, phrases):
+            return t, found
+    return None
+
+
 # Every decision re-reads the episode's earlier turns: remember what each text matched.
 @lru_cache(maxsize=8192)
 def _find_cached(text: str, phrases: tuple[str, ...]) -> str | None:
@@ -297,18 +305,17 @@ def frustration(view: SessionView, policy: Policy) -> Check:
     cfg = policy.triggers.frustration
     if not cfg.enabled:
         return NONE
-    for t in view.customer_turns:
-        word = _find(t.text, cfg.keywords)
-        if word:
-            return Check(
-                cfg.action,
-                Reason(
-                    code="frustration",
-                    detail=f'"{word}" in turn {t.seq}',
-                    turns=[t.seq],
-                    evidence={"matched": word, "cues": list(t.cues)},
-                ),
-            )
+    if hit := _first_phrase(view.customer_turns, cfg.keywords):
+        t, word = hit
+        return Check(
+            cfg.action,
+            Reason(
+                code="frustration",
+                detail=f'"{word}" in turn {t.seq}',
+                turns=[t.seq],
+                evidence={"matched": word, "cues": list(t.cues)},
+            ),
+        )
     cued = [t for t in view.customer_turns if t.frustration or t.urgency]
     if cued and cfg.offer_on_cue:
         t = cued[-1]
@@ -329,18 +336,17 @@ def repeat_contact(view: SessionView, policy: Policy) -> Check:
     cfg = policy.triggers.repeat_contact
     if not cfg.enabled:
         return NONE
-    for t in view.customer_turns:
-        phrase = _find(t.text, cfg.phrases)
-        if phrase:
-            return Check(
-                cfg.action,
-                Reason(
-                    code="repeat_contact",
-                    detail=f'customer says they contacted us before ("{phrase}", turn {t.seq})',
-                    turns=[t.seq],
-                    evidence={"matched": phrase},
-                ),
-            )
+    if hit := _first_phrase(view.customer_turns, cfg.phrases):
+        t, phrase = hit
+        return Check(
+            cfg.action,
+            Reason(
+                code="repeat_contact",
+                detail=f'customer says they contacted us before ("{phrase}", turn {t.seq})',
+                turns=[t.seq],
+                evidence={"matched": phrase},
+            ),
+        )
     issues = {t.intent for t in view.customer_turns if t.in_scope and t.intent not in NOT_AN_ISSUE}
     horizon = view.now - timedelta(days=cfg.history_days)
     for past in view.history:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +78,26 @@ class RunnerStats:
     commit_s: float = 0.0
 
 
+@dataclass
+class _Flight:
+    """A handled batch whose output the broker has not acknowledged yet."""
+
+    acked: asyncio.Future[None]
+    offsets: dict[tuple[str, int], int]
+    records: Sequence[Record]
+    out: list[Message]
+    started: float
+
+
 class StreamRunner:
-    """Run a ``StreamApp`` against a bus until ``stop`` is set."""
+    """Run a ``StreamApp`` against a bus until ``stop`` is set.
+
+    Batches are pipelined: while the broker acknowledges one batch's output, the next is
+    already being handled. Offsets are committed only up to batches whose output is
+    acknowledged, at most every ``commit_interval`` seconds (and once a poll finds nothing
+    to do): a crash re-delivers at most that much, which idempotent handlers shrug off,
+    and the broker is spared a commit request per batch.
+    """
 
     def __init__(
         self,
@@ -89,12 +107,16 @@ class StreamRunner:
         group_prefix: str = "baton",
         max_records: int = 1000,
         timeout_ms: int = 20,
+        max_in_flight: int = 4,
+        commit_interval: float = 0.25,
     ) -> None:
         self.app = app
         self._bus = bus
         self._group = f"{group_prefix}.{app.name}"
         self._max_records = max_records
         self._timeout_ms = timeout_ms
+        self._max_in_flight = max_in_flight
+        self._commit_interval = commit_interval
         self._decoder = TopicDecoder(app.consumes)
         self.stats = RunnerStats()
         self.ready = asyncio.Event()
@@ -111,31 +133,57 @@ class StreamRunner:
         tasks = [asyncio.create_task(bg(publisher, stop)) for bg in self.app.background]
         self.ready.set()
         log.info("service_started", group=self._group, topics=[t.name for t in self.app.consumes])
+        flights: deque[_Flight] = deque()
+        done: dict[tuple[str, int], int] = {}  # acknowledged, not yet committed
+        last_commit = time.monotonic()
         backoff = 0.1
         try:
             while not stop.is_set():
-                records = await subscription.poll(
-                    max_records=self._max_records, timeout_ms=self._timeout_ms
-                )
-                self.stats.last_poll = time.time()
-                LAST_POLL.labels(self.app.name).set(self.stats.last_poll)
-                if not records:
-                    continue
                 try:
-                    await self._process(records, publisher)
-                    committing = time.perf_counter()
-                    await subscription.commit()
-                    self.stats.commit_s += time.perf_counter() - committing
+                    waited = not flights
+                    records = await subscription.poll(
+                        max_records=self._max_records,
+                        timeout_ms=self._timeout_ms if waited else 0,
+                    )
+                    self.stats.last_poll = time.time()
+                    LAST_POLL.labels(self.app.name).set(self.stats.last_poll)
+                    if records:
+                        flights.append(await self._process(records, publisher))
+                    # Settle in order: what is acknowledged, and the oldest when the window
+                    # is full or nothing new came in.
+                    while flights and (
+                        flights[0].acked.done() or len(flights) > self._max_in_flight or not records
+                    ):
+                        done.update(await self._settle(flights.popleft()))
+                    # Idle: a full poll timeout passed with nothing to read or to settle.
+                    idle = waited and not records
+                    due = time.monotonic() - last_commit >= self._commit_interval
+                    if done and (idle or due):
+                        committing = time.perf_counter()
+                        await subscription.commit(done)
+                        self.stats.commit_s += time.perf_counter() - committing
+                        done = {}
+                        last_commit = time.monotonic()
                     backoff = 0.1
                 except TRANSIENT_ERRORS as exc:
                     RETRIES.labels(self.app.name).inc()
                     log.warning(
-                        "batch_retry", error=repr(exc), records=len(records), backoff=backoff
+                        "batch_retry",
+                        error=repr(exc),
+                        records=sum(len(f.records) for f in flights),
+                        backoff=backoff,
                     )
+                    _abandon(flights)
+                    done = {}
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     await subscription.rewind()
+            while flights:
+                done.update(await self._settle(flights.popleft()))
+            if done:
+                await subscription.commit(done)
         finally:
+            _abandon(flights)
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -143,7 +191,7 @@ class StreamRunner:
             await publisher.stop()
             log.info("service_stopped", **self.stats.__dict__)
 
-    async def _process(self, records: Sequence[Record], publisher: Publisher) -> None:
+    async def _process(self, records: Sequence[Record], publisher: Publisher) -> _Flight:
         started = time.perf_counter()
         good, bad = self._decoder.split(records)
         owned = self.app.dead_letters_for
@@ -181,13 +229,23 @@ class StreamRunner:
                             service=self.app.name,
                         )
                     )
-        publishing = time.perf_counter()
-        self.stats.handle_s += publishing - started
-        await publisher.publish(out)
-        self.stats.publish_s += time.perf_counter() - publishing
+        sending = time.perf_counter()
+        self.stats.handle_s += sending - started
+        acked = asyncio.ensure_future(await publisher.send(out))
+        offsets: dict[tuple[str, int], int] = {}
+        for r in records:
+            offsets[(r.topic, r.partition)] = r.offset + 1
+        return _Flight(acked, offsets, records, out, started)
+
+    async def _settle(self, flight: _Flight) -> dict[tuple[str, int], int]:
+        """Wait for a batch's acknowledgements; then its offsets may be committed."""
+        waiting = time.perf_counter()
+        await flight.acked
+        self.stats.publish_s += time.perf_counter() - waiting
         if self.app.after_publish is not None:
-            await self.app.after_publish(out)
-        self._count(records, out, started)
+            await self.app.after_publish(flight.out)
+        self._count(flight.records, flight.out, flight.started)
+        return flight.offsets
 
     def _count(self, records: Sequence[Record], out: Sequence[Message], started: float) -> None:
         name = self.app.name
@@ -202,3 +260,15 @@ class StreamRunner:
                 self.stats.dead_letters += n
                 DEAD_LETTERS.labels(name, "rejected").inc(n)
         BATCH_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+def _abandon(flights: deque[_Flight]) -> None:
+    """Drop unsettled batches (they will be read again); keep their errors out of the log."""
+    for f in flights:
+        f.acked.add_done_callback(_swallow)
+    flights.clear()
+
+
+def _swallow(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()

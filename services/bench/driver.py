@@ -28,6 +28,8 @@ class PhaseResult:
     seconds: float
     decision_latency_ms: list[float] = field(default_factory=list)
     packet_latency_ms: list[float] = field(default_factory=list)
+    # From the escalating turn's decision to its packet: the context service's share.
+    assembly_latency_ms: list[float] = field(default_factory=list)
     decisions: int = 0
     packets: int = 0
 
@@ -165,8 +167,15 @@ async def run_phase(
     ]
     result.decisions = len(result.decision_latency_ms)
     last_turn_sent: dict[str, float] = {}
-    for (s, _), t in sent_at.items():
+    last_seq: dict[str, int] = {}
+    for (s, seq), t in sent_at.items():
         last_turn_sent[s] = max(t, last_turn_sent.get(s, 0.0))
+        last_seq[s] = max(seq, last_seq.get(s, 0))
+    result.assembly_latency_ms = [
+        (reader.packed[s] - reader.decided[(s, last_seq[s])]) * 1000
+        for s in escalating
+        if s in reader.packed and (s, last_seq[s]) in reader.decided
+    ]
     result.packet_latency_ms = [
         (reader.packed[s] - last_turn_sent[s]) * 1000 for s in escalating if s in reader.packed
     ]
@@ -176,6 +185,7 @@ async def run_phase(
 
 def report(result: PhaseResult) -> str:
     d, p = result.decision_latency_ms, result.packet_latency_ms
+    a = result.assembly_latency_ms
     return (
         f"[{result.name}] {result.turns_per_s:,.0f} turns/s sustained "
         f"({result.turns} customer turns in {result.seconds:.2f} s; "
@@ -183,7 +193,8 @@ def report(result: PhaseResult) -> str:
         f"[{result.name}] turn->decision p50 {percentile(d, 50):.1f} ms  "
         f"p99 {percentile(d, 99):.1f} ms\n"
         f"[{result.name}] turn->packet   p50 {percentile(p, 50):.1f} ms  "
-        f"p99 {percentile(p, 99):.1f} ms"
+        f"p99 {percentile(p, 99):.1f} ms  "
+        f"(decision->packet p50 {percentile(a, 50):.1f} ms p99 {percentile(a, 99):.1f} ms)"
     )
 
 

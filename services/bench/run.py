@@ -55,19 +55,18 @@ async def bench(
         )
         after = sup.cpu_seconds()
         print(report(throughput), flush=True)
-        print(
-            "[baton-max] CPU s per service: "
-            + ", ".join(f"{n} {after[n] - before[n]:.2f}" for n in after),
-            flush=True,
-        )
+        print(_cpu_line(throughput.name, before, after, throughput.turns), flush=True)
         n_latency = max(1, int(latency_rate * latency_seconds / 4))
+        before = sup.cpu_seconds()
         paced = await run_phase(
             name=f"baton-{latency_rate:.0f}/s",
             conversations=n_latency,
             rate=latency_rate,
             **common,  # type: ignore[arg-type]
         )
+        after = sup.cpu_seconds()
         print(report(paced), flush=True)
+        print(_cpu_line(paced.name, before, after, paced.turns), flush=True)
         results += [throughput, paced]
         await reader.stop()
     finally:
@@ -116,6 +115,17 @@ async def bench(
         flush=True,
     )
     return [*results, relay]
+
+
+def _cpu_line(name: str, before: dict[str, float], after: dict[str, float], turns: int) -> str:
+    """CPU per service over a phase, and per customer turn: what a faster service saves."""
+    used = {n: after[n] - before[n] for n in after}
+    per_turn = sum(used.values()) / turns * 1000 if turns else float("nan")
+    return (
+        f"[{name}] CPU s per service: "
+        + ", ".join(f"{n} {v:.2f}" for n, v in used.items())
+        + f"; {per_turn:.2f} ms CPU per customer turn"
+    )
 
 
 def _p(result: PhaseResult, q: float) -> float:

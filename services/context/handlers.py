@@ -68,9 +68,10 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
     """Fold a batch into Redis in one round trip, then build the packets that became ready."""
     pairs = [(e, w) for e in events if (w := write_for(e)) is not None]
     snapshots = await deps.store.apply([w for _, w in pairs], ttl_seconds=deps.ttl_seconds)
-    out: list[Envelope] = []
     updates: list[tuple[EscalationDecided, bool]] = []
-    claimed: set[tuple[str, str, int]] = set()
+    # Per open episode, the batch's latest view of the session: writes only add fields, so
+    # it is the most complete one.
+    latest: dict[tuple[str, str, int], dict[str, bytes]] = {}
     for (event, _), snap in zip(pairs, snapshots, strict=True):
         if isinstance(event, SessionResolved | SessionEnded):
             await _record_history(event, snap.fields, deps)
@@ -79,21 +80,24 @@ async def handle(events: Sequence[Envelope], deps: Deps) -> list[Envelope]:
             updates.append((event, f"h:{event.episode}" in snap.fields))
             continue
         for episode in open_episodes(snap.fields):
-            if (event.tenant_id, event.session_id, episode) in claimed:
-                continue  # built earlier in this batch; this snapshot predates the claim
-            decision = EscalationDecided.model_validate_json(snap.fields[f"d:{episode}"])
-            missing = missing_for(snap.fields, decision.seq)
-            if missing:
-                await deps.store.schedule(
-                    deps.pending_queue,
-                    _member(event.tenant_id, event.session_id, episode),
-                    deps.clock() + deps.max_wait_seconds,
-                )
-                continue
-            packet = await build_and_claim(decision, snap.fields, missing, deps)
-            if packet is not None:
-                out.append(packet)
-                claimed.add((packet.tenant_id, packet.session_id, packet.episode))
+            latest[(event.tenant_id, event.session_id, episode)] = snap.fields
+    ready: list[tuple[EscalationDecided, dict[str, bytes]]] = []
+    for (tenant_id, session_id, episode), fields in latest.items():
+        decision = EscalationDecided.model_validate_json(fields[f"d:{episode}"])
+        if missing_for(fields, decision.seq):
+            await deps.store.schedule(
+                deps.pending_queue,
+                _member(tenant_id, session_id, episode),
+                deps.clock() + deps.max_wait_seconds,
+            )
+        else:
+            ready.append((decision, fields))
+    # Packets of different sessions are independent: build them concurrently, so a batch
+    # with several handoffs pays the store's round trips once, not once per packet.
+    built = await asyncio.gather(*(build_and_claim(d, f, [], deps) for d, f in ready))
+    packets = [p for p in built if p is not None]
+    claimed = {(p.tenant_id, p.session_id, p.episode) for p in packets}
+    out: list[Envelope] = list(packets)
     for decision, packet_exists in updates:
         if packet_exists or (decision.tenant_id, decision.session_id, decision.episode) in claimed:
             out.append(update_for(decision))
@@ -126,9 +130,9 @@ async def build_and_claim(
     profile = None
     history: list[PastSession] = []
     if customer_id:
-        profile = await deps.directory.profile(decision.tenant_id, customer_id)
-        history = await deps.history.recent(
-            decision.tenant_id, customer_id, exclude=decision.session_id
+        profile, history = await asyncio.gather(
+            deps.directory.profile(decision.tenant_id, customer_id),
+            deps.history.recent(decision.tenant_id, customer_id, exclude=decision.session_id),
         )
     now = datetime.fromtimestamp(deps.clock(), UTC)
     intents = [
@@ -160,21 +164,24 @@ async def build_and_claim(
         return None
     # Until Kafka acknowledges the packet it sits in the outbox; the sweeper re-sends it
     # if this process dies first (same packet id, so desktops de-duplicate).
-    await deps.store.schedule(
-        deps.outbox_queue, member, deps.clock() + deps.republish_after_seconds
-    )
-    await deps.store.take(deps.pending_queue, member)
+    chores = [
+        deps.store.schedule(deps.outbox_queue, member, deps.clock() + deps.republish_after_seconds),
+        deps.store.take(deps.pending_queue, member),
+    ]
     if customer_id:
-        await deps.history.record(
-            decision.tenant_id,
-            customer_id,
-            PastSession(
-                session_id=decision.session_id,
-                intents=sorted(set(intents)),
-                outcome="escalated",
-                at=now,
-            ),
+        chores.append(
+            deps.history.record(
+                decision.tenant_id,
+                customer_id,
+                PastSession(
+                    session_id=decision.session_id,
+                    intents=sorted(set(intents)),
+                    outcome="escalated",
+                    at=now,
+                ),
+            )
         )
+    await asyncio.gather(*chores)
     PACKETS.labels(str(packet.complete).lower(), packet.queue).inc()
     log.info(
         "handoff_packet_built",

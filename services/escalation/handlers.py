@@ -34,7 +34,6 @@ from shared.schemas.events import (
 from shared.state.base import StateStore, Write, session_key
 
 CRM_FIELD = "crm"
-PREFETCH_CONCURRENCY = 8  # sessions fetched at once (two reads each): well under the pool size
 
 
 @dataclass
@@ -49,10 +48,10 @@ class Deps:
 async def _prefetch_customers(
     ready: Sequence[tuple[Envelope, dict[str, bytes]]], deps: Deps
 ) -> None:
-    """Fetch profile and history once per session, concurrently, and keep them in its hash.
+    """Fetch profile and history once per session and keep them in its hash.
 
     Decisions need them on every turn; the CRM and history are read only for sessions that
-    do not have them cached yet, all of this batch's at once.
+    do not have them cached yet, all of this batch's in one round trip each.
     """
     todo: dict[str, tuple[Envelope, str, list[dict[str, bytes]]]] = {}
     for event, fields in ready:
@@ -64,25 +63,20 @@ async def _prefetch_customers(
     if not todo:
         return
 
-    async def fetch(event: Envelope, customer_id: str) -> bytes:
-        profile, history = await asyncio.gather(
-            deps.directory.profile(event.tenant_id, customer_id),
-            deps.history.recent(event.tenant_id, customer_id, exclude=event.session_id),
-        )
-        return orjson.dumps(
+    wanted = list(todo.values())
+    profiles, histories = await asyncio.gather(
+        deps.directory.profiles([(e.tenant_id, cid) for e, cid, _ in wanted]),
+        deps.history.recent_many([(e.tenant_id, cid, e.session_id) for e, cid, _ in wanted]),
+    )
+    values = [
+        orjson.dumps(
             {
                 "p": profile.model_dump(mode="json") if profile else None,
                 "h": [h.model_dump(mode="json") for h in history],
             }
         )
-
-    limit = asyncio.Semaphore(PREFETCH_CONCURRENCY)
-
-    async def bounded(event: Envelope, customer_id: str) -> bytes:
-        async with limit:
-            return await fetch(event, customer_id)
-
-    values = await asyncio.gather(*(bounded(e, cid) for e, cid, _ in todo.values()))
+        for profile, history in zip(profiles, histories, strict=True)
+    ]
     await deps.store.apply(
         [Write(key, {CRM_FIELD: v}, want_all=("-",)) for key, v in zip(todo, values, strict=True)],
         ttl_seconds=deps.ttl_seconds,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,6 +36,12 @@ class Publisher(Protocol):
     async def publish(self, messages: Sequence[Message]) -> None:
         """Send and wait until every message is acknowledged by the broker."""
 
+    async def send(self, messages: Sequence[Message]) -> Awaitable[None]:
+        """Queue messages in order; the result completes when every one is acknowledged.
+
+        Lets a consumer handle its next batch while the broker acknowledges this one.
+        """
+
 
 class Subscription(Protocol):
     async def start(self) -> None: ...
@@ -45,8 +51,8 @@ class Subscription(Protocol):
     async def poll(self, *, max_records: int, timeout_ms: int) -> list[Record]:
         """Return the next records of the assigned partitions, possibly none."""
 
-    async def commit(self) -> None:
-        """Commit the positions of everything polled so far."""
+    async def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
+        """Commit the next offset to read per (topic, partition); None: everything polled."""
 
     async def rewind(self) -> None:
         """Go back to the last committed positions, so an unfinished batch is read again."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -36,19 +36,29 @@ class KafkaPublisher:
         await self._producer.stop()
 
     async def publish(self, messages: Sequence[Message]) -> None:
+        await (await self.send(messages))
+
+    async def send(self, messages: Sequence[Message]) -> Awaitable[None]:
         futures = [
             await self._producer.send(self._prefix + m.topic, value=m.value, key=m.key)
             for m in messages
         ]
-        if futures:
-            await asyncio.gather(*futures)
+        return _all_of(futures)
 
 
 class KafkaSubscription:
     """A consumer-group member that only commits what the caller says is done."""
 
     def __init__(
-        self, bootstrap: str, topics: Sequence[str], *, group: str, client_id: str, prefix: str = ""
+        self,
+        bootstrap: str,
+        topics: Sequence[str],
+        *,
+        group: str,
+        client_id: str,
+        prefix: str = "",
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 50,
     ) -> None:
         self._prefix = prefix
         self._topics = [prefix + t for t in topics]
@@ -60,7 +70,8 @@ class KafkaSubscription:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_wait_ms=50,
+            fetch_min_bytes=fetch_min_bytes,
+            fetch_max_wait_ms=fetch_max_wait_ms,
         )
 
     async def start(self) -> None:
@@ -86,8 +97,13 @@ class KafkaSubscription:
             )
         return records
 
-    async def commit(self) -> None:
-        await self._consumer.commit()
+    async def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
+        if offsets is None:
+            await self._consumer.commit()
+            return
+        await self._consumer.commit(
+            {TopicPartition(self._prefix + t, p): o for (t, p), o in offsets.items()}
+        )
 
     async def rewind(self) -> None:
         partitions: set[TopicPartition] = self._consumer.assignment()
@@ -97,6 +113,11 @@ class KafkaSubscription:
                 await self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(tp, committed)
+
+
+async def _all_of(futures: Sequence[asyncio.Future[object]]) -> None:
+    for f in futures:
+        await f
 
 
 class KafkaBus:
@@ -109,6 +130,8 @@ class KafkaBus:
         linger_ms: int = 2,
         replication_factor: int = 1,
         topic_prefix: str = "",
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 50,
     ) -> None:
         self.bootstrap = bootstrap
         # Prepended to every topic name on the wire: isolates test runs or environments
@@ -116,6 +139,7 @@ class KafkaBus:
         self.topic_prefix = topic_prefix
         self._linger_ms = linger_ms
         self._replication = replication_factor
+        self._fetch = {"fetch_min_bytes": fetch_min_bytes, "fetch_max_wait_ms": fetch_max_wait_ms}
 
     @classmethod
     def from_settings(cls, settings: BatonSettings) -> KafkaBus:
@@ -125,6 +149,8 @@ class KafkaBus:
             linger_ms=settings.producer_linger_ms,
             replication_factor=settings.topic_replication_factor,
             topic_prefix=settings.topic_prefix,
+            fetch_min_bytes=settings.consumer_fetch_min_bytes,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         )
 
     def publisher(self, *, client_id: str) -> KafkaPublisher:
@@ -136,7 +162,12 @@ class KafkaBus:
         self, topics: Sequence[str], *, group: str, client_id: str
     ) -> KafkaSubscription:
         return KafkaSubscription(
-            self.bootstrap, topics, group=group, client_id=client_id, prefix=self.topic_prefix
+            self.bootstrap,
+            topics,
+            group=group,
+            client_id=client_id,
+            prefix=self.topic_prefix,
+            **self._fetch,
         )
 
     async def ensure_topics(self, names: Sequence[str], *, partitions: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 
 from shared.bus.base import Message, Record
 
@@ -41,6 +41,10 @@ class MemoryBroker:
             return
 
 
+async def _done() -> None:
+    return None
+
+
 class MemoryPublisher:
     def __init__(self, broker: MemoryBroker) -> None:
         self._broker = broker
@@ -54,6 +58,10 @@ class MemoryPublisher:
     async def publish(self, messages: Sequence[Message]) -> None:
         for m in messages:
             self._broker.append(m)
+
+    async def send(self, messages: Sequence[Message]) -> Awaitable[None]:
+        await self.publish(messages)
+        return _done()
 
 
 class MemorySubscription:
@@ -90,8 +98,8 @@ class MemorySubscription:
                 self._position[(t, p)] = pos + len(chunk)
         return out
 
-    async def commit(self) -> None:
-        for (t, p), pos in self._position.items():
+    async def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
+        for (t, p), pos in (self._position if offsets is None else offsets).items():
             self._broker.committed[(self._group, t, p)] = pos
 
     async def rewind(self) -> None:

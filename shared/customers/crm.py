@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,11 +17,16 @@ from shared.state.base import StateStore
 
 log = get_logger("baton.context.crm")
 
+HTTP_CONCURRENCY = 8  # requests at once to a REST CRM, so a batch cannot flood it
+
 _CORE = {"customer_id", "id", "name", "tier", "lifetime_value"}
 
 
 class CustomerDirectory(Protocol):
     async def profile(self, tenant_id: str, customer_id: str) -> CustomerProfile | None: ...
+
+    async def profiles(self, wanted: Sequence[tuple[str, str]]) -> list[CustomerProfile | None]:
+        """Profiles of several (tenant, customer) pairs, in order: one call for a batch."""
 
 
 def profile_from_row(row: Mapping[str, Any]) -> CustomerProfile:
@@ -77,6 +83,10 @@ class StoredCustomerDirectory:
         raw = await self._store.get(self.key(tenant_id, customer_id))
         return CustomerProfile.model_validate_json(raw) if raw else None
 
+    async def profiles(self, wanted: Sequence[tuple[str, str]]) -> list[CustomerProfile | None]:
+        raws = await self._store.get_many([self.key(t, c) for t, c in wanted])
+        return [CustomerProfile.model_validate_json(raw) if raw else None for raw in raws]
+
 
 class HttpCustomerDirectory:
     """A REST CRM: ``GET {base_url}/customers/{id}`` returning a JSON object.
@@ -109,6 +119,15 @@ class HttpCustomerDirectory:
             log.warning("crm_bad_body", customer_id=customer_id, error=repr(exc))
             return None
 
+    async def profiles(self, wanted: Sequence[tuple[str, str]]) -> list[CustomerProfile | None]:
+        limit = asyncio.Semaphore(HTTP_CONCURRENCY)
+
+        async def one(tenant_id: str, customer_id: str) -> CustomerProfile | None:
+            async with limit:
+                return await self.profile(tenant_id, customer_id)
+
+        return list(await asyncio.gather(*(one(t, c) for t, c in wanted)))
+
 
 class LayeredDirectory:
     """Ask each directory in turn; the first profile found wins."""
@@ -122,3 +141,13 @@ class LayeredDirectory:
             if found is not None:
                 return found
         return None
+
+    async def profiles(self, wanted: Sequence[tuple[str, str]]) -> list[CustomerProfile | None]:
+        found: list[CustomerProfile | None] = [None] * len(wanted)
+        for d in self._dirs:
+            todo = [i for i, p in enumerate(found) if p is None]
+            if not todo:
+                break
+            for i, p in zip(todo, await d.profiles([wanted[i] for i in todo]), strict=True):
+                found[i] = p
+        return found

@@ -33,8 +33,19 @@ class SessionHistory:
         self, tenant_id: str, customer_id: str, *, exclude: str | None = None
     ) -> list[PastSession]:
         raw = await self._store.read(key(tenant_id, customer_id))
-        entries = [PastSession.model_validate_json(v) for k, v in raw.items() if k != exclude]
-        return sorted(entries, key=lambda e: e.at, reverse=True)[:KEEP]
+        return _newest(raw, exclude)
+
+    async def recent_many(
+        self, wanted: Sequence[tuple[str, str, str | None]]
+    ) -> list[list[PastSession]]:
+        """``recent`` for several (tenant, customer, excluded session), in one round trip."""
+        raws = await self._store.read_many([key(t, c) for t, c, _ in wanted])
+        return [_newest(raw, exclude) for raw, (_, _, exclude) in zip(raws, wanted, strict=True)]
+
+
+def _newest(raw: dict[str, bytes], exclude: str | None) -> list[PastSession]:
+    entries = [PastSession.model_validate_json(v) for k, v in raw.items() if k != exclude]
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:KEEP]
 
 
 def is_repeat_contact(

@@ -74,7 +74,11 @@ class Envelope(BaseModel):
 
     def wire_json(self) -> bytes:
         """Return the event as JSON, reusing the bytes it arrived as."""
-        return self._wire if self._wire is not None else self.model_dump_json().encode()
+        # Read the private dict directly: ``self._wire`` goes through pydantic's __getattr__,
+        # which costs as much as serialising the event again.
+        private = self.__pydantic_private__
+        wire = private.get("_wire") if private else None
+        return wire if wire is not None else self.model_dump_json().encode()
 
     @property
     def key(self) -> bytes:

@@ -41,6 +41,9 @@ class StateStore(Protocol):
 
     async def read(self, key: str) -> dict[str, bytes]: ...
 
+    async def read_many(self, keys: Sequence[str]) -> list[dict[str, bytes]]:
+        """Several hashes in one round trip, in the order asked."""
+
     async def claim(
         self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
     ) -> tuple[bool, bytes]:
@@ -57,6 +60,9 @@ class StateStore(Protocol):
         """Remove ``member``; True for exactly one caller, so one worker acts on it."""
 
     async def get(self, key: str) -> bytes | None: ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """Several values in one round trip, in the order asked."""
 
     async def set(self, key: str, value: bytes, *, ttl_seconds: int | None = None) -> None: ...
 

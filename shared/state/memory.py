@@ -32,6 +32,9 @@ class MemoryStateStore:
     async def read(self, key: str) -> dict[str, bytes]:
         return dict(self.hashes.get(key, {}))
 
+    async def read_many(self, keys: Sequence[str]) -> list[dict[str, bytes]]:
+        return [dict(self.hashes.get(k, {})) for k in keys]
+
     async def claim(
         self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
     ) -> tuple[bool, bytes]:
@@ -58,6 +61,9 @@ class MemoryStateStore:
 
     async def get(self, key: str) -> bytes | None:
         return self.values.get(key)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [self.values.get(k) for k in keys]
 
     async def set(self, key: str, value: bytes, *, ttl_seconds: int | None = None) -> None:
         self.values[key] = value

@@ -85,3 +85,34 @@ async def claim_can_clear_a_flag(store: StateStore) -> None:
 
 
 CONTRACT = (*CONTRACT, snapshot_only_when_wanted_fields_exist, claim_can_clear_a_flag)
+
+
+async def batched_reads_answer_in_order(store: StateStore) -> None:
+    k = f"test:m:{uuid.uuid4().hex}"
+    await store.set(k + ":a", b"A", ttl_seconds=60)
+    await store.set(k + ":c", b"C", ttl_seconds=60)
+    assert await store.get_many([k + ":c", k + ":b", k + ":a"]) == [b"C", None, b"A"]
+    assert await store.get_many([]) == []
+    await store.put(k + ":h1", {"x": b"1"}, ttl_seconds=60)
+    assert await store.read_many([k + ":h2", k + ":h1"]) == [{}, {"x": b"1"}]
+
+
+async def any_bytes_survive_a_batch(store: StateStore) -> None:
+    """Values go to Redis packed in one argument: every byte and length must come back."""
+    key = f"test:{uuid.uuid4().hex}"
+    values = {
+        "bin": bytes(range(256)),
+        "empty": b"",
+        "utf8": "über 🙂 \u0000".encode(),
+        "long": b"x" * 70_000,
+    }
+    writes = [Write(key, {f: v}, only_new=False) for f, v in values.items()]
+    writes += [Write(f"{key}:{i}", {"n": str(i).encode()}) for i in range(300)]  # > one chunk
+    snaps = await store.apply(writes, ttl_seconds=60)
+    assert len(snaps) == len(writes)
+    assert snaps[len(values) - 1].fields == values
+    assert snaps[-1].fields == {"n": b"299"}
+    assert await store.read(key) == values
+
+
+CONTRACT = (*CONTRACT, batched_reads_answer_in_order, any_bytes_survive_a_batch)

@@ -93,8 +93,14 @@ async def test_http_directory_reads_rest_crm_and_survives_errors() -> None:
     assert (p.customer_id, p.tier, p.lifetime_value) == ("C1", "vip", 9000.0)
     assert await d.profile("acme", "NOPE") is None
     assert await d.profile("acme", "BROKEN") is None
-    layered = LayeredDirectory(StoredCustomerDirectory(MemoryStateStore()), d)
+    stored = StoredCustomerDirectory(MemoryStateStore())
+    await stored.load("acme", read_export_rows([{"customer_id": "S1", "name": "Sam"}]))
+    layered = LayeredDirectory(stored, d)
     assert (await layered.profile("acme", "C1")) == p
+    # A batch asks each directory once, for what the earlier ones did not have, in order.
+    batch = await layered.profiles([("acme", "NOPE"), ("acme", "C1"), ("acme", "S1")])
+    assert [b.customer_id if b else None for b in batch] == [None, "C1", "S1"]
+    assert batch[2] is not None and batch[2].name == "Sam"
     await client.aclose()
 
 
@@ -108,6 +114,11 @@ async def test_history_is_idempotent_per_session_and_finds_repeat_contacts() -> 
     await h.record("t", "C1", old)
     past = await h.recent("t", "C1", exclude="s2")
     assert past == [old]
+    assert await h.recent_many([("t", "C2", None), ("t", "C1", "s1"), ("t", "C1", "s2")]) == [
+        [],
+        [],
+        [old],
+    ]
     assert is_repeat_contact(past, ["billing_dispute"], now=now)
     assert not is_repeat_contact(past, ["order_status"], now=now)
     assert not is_repeat_contact(past, ["billing_dispute"], now=now + timedelta(days=30))

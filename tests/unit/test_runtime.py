@@ -1,0 +1,118 @@
+"""The stream runner's promises: commit only what the broker acknowledged, redo what it did not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+
+from aiokafka.errors import KafkaConnectionError
+
+from shared.bus.base import Message
+from shared.bus.codec import encode, to_message
+from shared.bus.memory import MemoryBroker, MemoryBus, MemoryPublisher
+from shared.runtime import StreamApp, StreamRunner
+from shared.schemas.envelope import Envelope
+from shared.schemas.events import ConversationTurn, Role
+from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS
+
+GROUP = "t.echo"
+
+
+class GatedPublisher(MemoryPublisher):
+    """Appends at once, but each batch's acknowledgement is a future the test settles."""
+
+    def __init__(self, broker: MemoryBroker, acks: list[asyncio.Future[None]]) -> None:
+        super().__init__(broker)
+        self._acks = acks
+
+    async def send(self, messages: Sequence[Message]) -> Awaitable[None]:
+        await self.publish(messages)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._acks.append(ack)
+        return ack
+
+
+class GatedBus(MemoryBus):
+    def __init__(self) -> None:
+        super().__init__(MemoryBroker(partitions=1))
+        self.acks: list[asyncio.Future[None]] = []
+
+    def publisher(self, *, client_id: str) -> GatedPublisher:
+        return GatedPublisher(self.broker, self.acks)
+
+
+def echo_app(seen: list[int]) -> StreamApp:
+    async def handle(events: Sequence[Envelope]) -> list[Message]:
+        seen.extend(e.seq for e in events)
+        return [to_message(DECISIONS, e) for e in events]
+
+    return StreamApp(name="echo", consumes=(CONVERSATION_EVENTS,), handle=handle)
+
+
+def send_turns(bus: MemoryBus, seqs: range) -> None:
+    for seq in seqs:
+        turn = ConversationTurn(
+            tenant_id="t", session_id="s", seq=seq, role=Role.CUSTOMER, text="x"
+        )
+        bus.broker.append(Message(CONVERSATION_EVENTS.name, turn.key, encode(turn)))
+
+
+def committed(bus: MemoryBus) -> int | None:
+    return bus.broker.committed.get((GROUP, CONVERSATION_EVENTS.name, 0))
+
+
+async def wait_until(condition: object, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not callable(condition) or not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
+async def test_offsets_wait_for_the_acknowledgement() -> None:
+    bus, seen, stop = GatedBus(), list[int](), asyncio.Event()
+    runner = StreamRunner(echo_app(seen), bus, group_prefix="t", timeout_ms=5, max_records=3)
+    send_turns(bus, range(1, 6))
+    task = asyncio.create_task(runner.run(stop))
+    # Two batches: the second is handled while the first is still unacknowledged.
+    await wait_until(lambda: len(bus.acks) == 2)
+    assert seen == [1, 2, 3, 4, 5]
+    await asyncio.sleep(0.05)
+    assert committed(bus) is None, "nothing may be committed before the broker acknowledges"
+    bus.acks[0].set_result(None)
+    await asyncio.sleep(0.05)
+    assert committed(bus) in (None, 3), "the second batch is not acknowledged yet"
+    bus.acks[1].set_result(None)
+    await wait_until(lambda: committed(bus) == 5)
+    stop.set()
+    await task
+    assert len(bus.broker.records(DECISIONS.name)) == 5
+
+
+async def test_a_failed_acknowledgement_redelivers_the_batch() -> None:
+    bus, seen, stop = GatedBus(), list[int](), asyncio.Event()
+    runner = StreamRunner(echo_app(seen), bus, group_prefix="t", timeout_ms=5)
+    task = asyncio.create_task(runner.run(stop))
+    send_turns(bus, range(1, 3))
+    await wait_until(lambda: len(bus.acks) == 1)
+    bus.acks[0].set_exception(KafkaConnectionError("broker went away"))
+    await wait_until(lambda: len(bus.acks) == 2)  # read again after the back-off
+    assert seen == [1, 2, 1, 2]
+    assert committed(bus) is None
+    bus.acks[1].set_result(None)
+    await wait_until(lambda: committed(bus) == 2)
+    stop.set()
+    await task
+
+
+async def test_stopping_settles_and_commits_what_is_in_flight() -> None:
+    bus, seen, stop = GatedBus(), list[int](), asyncio.Event()
+    runner = StreamRunner(echo_app(seen), bus, group_prefix="t", timeout_ms=5)
+    task = asyncio.create_task(runner.run(stop))
+    send_turns(bus, range(1, 3))
+    await wait_until(lambda: len(bus.acks) == 1)
+    stop.set()
+    await asyncio.sleep(0.02)
+    assert not task.done(), "the runner waits for the acknowledgement before it stops"
+    bus.acks[0].set_result(None)
+    await task
+    assert committed(bus) == 2

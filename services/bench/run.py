@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import sys
+import time
 import uuid
 
 from services.bench.driver import OutputReader, PhaseResult, report, run_phase
@@ -58,6 +59,7 @@ async def bench(
         print(_cpu_line(throughput.name, before, after, throughput.turns), flush=True)
         n_latency = max(1, int(latency_rate * latency_seconds / 4))
         before = sup.cpu_seconds()
+        driver_before = time.process_time()
         paced = await run_phase(
             name=f"baton-{latency_rate:.0f}/s",
             conversations=n_latency,
@@ -65,8 +67,9 @@ async def bench(
             **common,  # type: ignore[arg-type]
         )
         after = sup.cpu_seconds()
+        driver = time.process_time() - driver_before
         print(report(paced), flush=True)
-        print(_cpu_line(paced.name, before, after, paced.turns), flush=True)
+        print(_cpu_line(paced.name, before, after, paced.turns, driver=driver), flush=True)
         results += [throughput, paced]
         await reader.stop()
     finally:
@@ -117,15 +120,25 @@ async def bench(
     return [*results, relay]
 
 
-def _cpu_line(name: str, before: dict[str, float], after: dict[str, float], turns: int) -> str:
+def _cpu_line(
+    name: str,
+    before: dict[str, float],
+    after: dict[str, float],
+    turns: int,
+    *,
+    driver: float | None = None,
+) -> str:
     """CPU per service over a phase, and per customer turn: what a faster service saves."""
     used = {n: after[n] - before[n] for n in after}
     per_turn = sum(used.values()) / turns * 1000 if turns else float("nan")
-    return (
+    line = (
         f"[{name}] CPU s per service: "
         + ", ".join(f"{n} {v:.2f}" for n, v in used.items())
         + f"; {per_turn:.2f} ms CPU per customer turn"
     )
+    if driver is not None:  # shares the two cores; in production the load comes from elsewhere
+        line += f"; load generator {driver:.2f} s"
+    return line
 
 
 def _p(result: PhaseResult, q: float) -> float:

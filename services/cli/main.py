@@ -302,7 +302,8 @@ def bench(
     """Measure turns/s and turn->decision/packet latency, against a bare aiokafka relay."""
     from services.bench.run import bench as run_bench
 
-    asyncio.run(
+    # uvloop, like the services: the load generator shares their two cores.
+    _run(
         run_bench(
             conversations=conversations,
             latency_rate=rate,

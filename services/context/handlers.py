@@ -223,6 +223,7 @@ async def _record_history(event: Envelope, fields: dict[str, bytes], deps: Deps)
 
 async def after_publish(messages: Sequence[Message], deps: Deps) -> None:
     """Take acknowledged packets out of the outbox and record their latency."""
+    taken = []
     for m in messages:
         if m.topic != HANDOFF_PACKETS.name:
             continue
@@ -230,13 +231,16 @@ async def after_publish(messages: Sequence[Message], deps: Deps) -> None:
         if body.get("event_type") != "handoff.packet":
             continue
         packet = HandoffPacketBuilt.model_validate(body)
-        await deps.store.take(
-            deps.outbox_queue, _member(packet.tenant_id, packet.session_id, packet.episode)
+        taken.append(
+            deps.store.take(
+                deps.outbox_queue, _member(packet.tenant_id, packet.session_id, packet.episode)
+            )
         )
         if packet.trace.origin_at is not None:
             TURN_LATENCY.labels("context", "packet").observe(
                 max(0.0, deps.clock() - packet.trace.origin_at.timestamp())
             )
+    await asyncio.gather(*taken)
 
 
 async def sweep_once(publisher: Publisher, deps: Deps) -> int:

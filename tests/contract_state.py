@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.state.base import StateStore, Write
+from shared.state.base import QueueMove, StateStore, Write
 
 
 async def first_write_wins_and_snapshot_follows(store: StateStore) -> None:
@@ -115,4 +115,26 @@ async def any_bytes_survive_a_batch(store: StateStore) -> None:
     assert await store.read(key) == values
 
 
-CONTRACT = (*CONTRACT, batched_reads_answer_in_order, any_bytes_survive_a_batch)
+async def the_winner_moves_the_queues_in_the_same_step(store: StateStore) -> None:
+    key, q = f"test:{uuid.uuid4().hex}", f"test:q:{uuid.uuid4().hex}"
+    await store.schedule(q + ":pending", "m", 5.0)
+    move = QueueMove("m", schedule=q + ":outbox", due_at=50.0, unschedule=q + ":pending")
+    won, _ = await store.claim(key, "h:1", b"p", ttl_seconds=60, then=move)
+    assert won
+    assert await store.due(q + ":outbox", 100.0, limit=10) == ["m"]
+    assert await store.due(q + ":outbox", 10.0, limit=10) == [], "due at the time given"
+    assert await store.due(q + ":pending", 100.0, limit=10) == []
+    await store.take(q + ":outbox", "m")
+    await store.schedule(q + ":pending", "m", 5.0)
+    won, _ = await store.claim(key, "h:1", b"again", ttl_seconds=60, then=move)
+    assert not won
+    assert await store.due(q + ":outbox", 100.0, limit=10) == [], "a lost claim moves nothing"
+    assert await store.due(q + ":pending", 100.0, limit=10) == ["m"]
+
+
+CONTRACT = (
+    *CONTRACT,
+    batched_reads_answer_in_order,
+    any_bytes_survive_a_batch,
+    the_winner_moves_the_queues_in_the_same_step,
+)

@@ -37,7 +37,7 @@ from shared.schemas.events import (
     SessionResolved,
 )
 from shared.schemas.topics import HANDOFF_PACKETS
-from shared.state.base import StateStore, session_key
+from shared.state.base import QueueMove, StateStore, session_key
 
 log = get_logger("baton.context")
 
@@ -153,35 +153,39 @@ async def build_and_claim(
     )
     key = session_key(decision.tenant_id, decision.session_id, NAMESPACE)
     member = _member(decision.tenant_id, decision.session_id, decision.episode)
-    won, _ = await deps.store.claim(
+    # The claim also puts the packet in the outbox (the sweeper re-sends it if this process
+    # dies before Kafka acknowledges it; same packet id, so desktops de-duplicate) and takes
+    # its wait off the pending queue, atomically: a crash cannot leave it claimed, unsent.
+    claim = deps.store.claim(
         key,
         f"h:{decision.episode}",
         packet.model_dump_json().encode(),
         ttl_seconds=deps.ttl_seconds,
         clear=OPEN,
+        then=QueueMove(
+            member,
+            schedule=deps.outbox_queue,
+            due_at=deps.clock() + deps.republish_after_seconds,
+            unschedule=deps.pending_queue,
+        ),
     )
+    if customer_id:
+        # Alongside the claim: a repeat delivery writes the same entry, and never over an
+        # outcome recorded since (the session's end).
+        escalated = PastSession(
+            session_id=decision.session_id,
+            intents=sorted(set(intents)),
+            outcome="escalated",
+            at=now,
+        )
+        (won, _), _ = await asyncio.gather(
+            claim,
+            deps.history.record(decision.tenant_id, customer_id, escalated, unless_known=True),
+        )
+    else:
+        won, _ = await claim
     if not won:
         return None
-    # Until Kafka acknowledges the packet it sits in the outbox; the sweeper re-sends it
-    # if this process dies first (same packet id, so desktops de-duplicate).
-    chores = [
-        deps.store.schedule(deps.outbox_queue, member, deps.clock() + deps.republish_after_seconds),
-        deps.store.take(deps.pending_queue, member),
-    ]
-    if customer_id:
-        chores.append(
-            deps.history.record(
-                decision.tenant_id,
-                customer_id,
-                PastSession(
-                    session_id=decision.session_id,
-                    intents=sorted(set(intents)),
-                    outcome="escalated",
-                    at=now,
-                ),
-            )
-        )
-    await asyncio.gather(*chores)
     PACKETS.labels(str(packet.complete).lower(), packet.queue).inc()
     log.info(
         "handoff_packet_built",

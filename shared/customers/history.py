@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.schemas.events import PastSession
-from shared.state.base import StateStore
+from shared.state.base import StateStore, Write
 
 KEEP = 20
 
@@ -22,12 +22,18 @@ class SessionHistory:
         self._store = store
         self._ttl = ttl_seconds
 
-    async def record(self, tenant_id: str, customer_id: str, entry: PastSession) -> None:
-        await self._store.put(
-            key(tenant_id, customer_id),
-            {entry.session_id: entry.model_dump_json().encode()},
-            ttl_seconds=self._ttl,
-        )
+    async def record(
+        self, tenant_id: str, customer_id: str, entry: PastSession, *, unless_known: bool = False
+    ) -> None:
+        """Keep ``entry``; with ``unless_known``, only if the session has no entry yet."""
+        fields = {entry.session_id: entry.model_dump_json().encode()}
+        if unless_known:
+            await self._store.apply(
+                [Write(key(tenant_id, customer_id), fields, want_all=("-",))],
+                ttl_seconds=self._ttl,
+            )
+            return
+        await self._store.put(key(tenant_id, customer_id), fields, ttl_seconds=self._ttl)
 
     async def recent(
         self, tenant_id: str, customer_id: str, *, exclude: str | None = None

@@ -28,6 +28,16 @@ class Write:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueMove:
+    """Put ``member`` on the ``schedule`` queue (due at ``due_at``) and off ``unschedule``."""
+
+    member: str
+    schedule: str
+    due_at: float
+    unschedule: str
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """A session hash right after a write (empty unless wanted) and how many fields it added."""
 
@@ -45,9 +55,20 @@ class StateStore(Protocol):
         """Several hashes in one round trip, in the order asked."""
 
     async def claim(
-        self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
+        self,
+        key: str,
+        field: str,
+        value: bytes,
+        *,
+        ttl_seconds: int,
+        clear: str | None = None,
+        then: QueueMove | None = None,
     ) -> tuple[bool, bytes]:
-        """Set ``field`` if absent, then delete ``clear``; say if we set it, and its value."""
+        """Set ``field`` if absent; say if we set it, and its value.
+
+        The winner also deletes ``clear`` and applies ``then``, in the same atomic step, so
+        no crash can leave a claim without its follow-up (a packet claimed, never sent).
+        """
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None: ...
 

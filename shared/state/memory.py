@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from shared.state.base import Snapshot, Write
+from shared.state.base import QueueMove, Snapshot, Write
 
 
 class MemoryStateStore:
@@ -36,7 +36,14 @@ class MemoryStateStore:
         return [dict(self.hashes.get(k, {})) for k in keys]
 
     async def claim(
-        self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
+        self,
+        key: str,
+        field: str,
+        value: bytes,
+        *,
+        ttl_seconds: int,
+        clear: str | None = None,
+        then: QueueMove | None = None,
     ) -> tuple[bool, bytes]:
         h = self.hashes.setdefault(key, {})
         if field in h:
@@ -44,6 +51,9 @@ class MemoryStateStore:
         h[field] = value
         if clear is not None:
             h.pop(clear, None)
+        if then is not None:
+            self.queues.setdefault(then.schedule, {}).setdefault(then.member, then.due_at)
+            self.queues.get(then.unschedule, {}).pop(then.member, None)
         return True, value
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None:

@@ -9,7 +9,7 @@ import msgpack
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
-from shared.state.base import Snapshot, Write
+from shared.state.base import QueueMove, Snapshot, Write
 
 # Apply a batch of writes in one call: for each key, set its fields (first write wins when
 # only_new is 1), refresh the TTL, and return the whole hash if every field named in its want
@@ -57,10 +57,18 @@ return out
 # Writes per script call: bounds how long one call holds Redis's single thread.
 CHUNK = 256
 
+# KEYS: the hash, then (with a queue move) the queue to add to and the one to remove from.
+# ARGV: field, value, ttl, field to clear or '', then member and due time for a queue move.
 _CLAIM = """
 local ok = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-if ok == 1 and ARGV[4] ~= '' then
-  redis.call('HDEL', KEYS[1], ARGV[4])
+if ok == 1 then
+  if ARGV[4] ~= '' then
+    redis.call('HDEL', KEYS[1], ARGV[4])
+  end
+  if #KEYS == 3 then
+    redis.call('ZADD', KEYS[2], 'NX', ARGV[6], ARGV[5])
+    redis.call('ZREM', KEYS[3], ARGV[5])
+  end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {ok, redis.call('HGET', KEYS[1], ARGV[1])}
@@ -124,9 +132,21 @@ class RedisStateStore:
         return [{_text(k): _bytes(v) for k, v in raw.items()} for raw in await pipe.execute()]
 
     async def claim(
-        self, key: str, field: str, value: bytes, *, ttl_seconds: int, clear: str | None = None
+        self,
+        key: str,
+        field: str,
+        value: bytes,
+        *,
+        ttl_seconds: int,
+        clear: str | None = None,
+        then: QueueMove | None = None,
     ) -> tuple[bool, bytes]:
-        ok, held = await self._claim(keys=[key], args=[field, value, ttl_seconds, clear or ""])
+        keys = [key]
+        args: list[Any] = [field, value, ttl_seconds, clear or ""]
+        if then is not None:
+            keys += [then.schedule, then.unschedule]
+            args += [then.member, repr(then.due_at)]
+        ok, held = await self._claim(keys=keys, args=args)
         return bool(ok), bytes(held)
 
     async def put(self, key: str, mapping: Mapping[str, bytes], *, ttl_seconds: int) -> None:

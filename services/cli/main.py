@@ -296,7 +296,7 @@ def crm_load(
 def bench(
     conversations: Annotated[int, typer.Option(help="Conversations in the flat-out phase.")] = 2000,
     rate: Annotated[float, typer.Option(help="Customer turns/s in the latency phase.")] = 500.0,
-    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 10.0,
+    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 20.0,
     partitions: Annotated[int, typer.Option(help="Partitions per topic.")] = 4,
 ) -> None:
     """Measure turns/s and turn->decision/packet latency, against a bare aiokafka relay."""

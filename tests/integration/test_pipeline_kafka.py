@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from services.nlu import catalog, entities, intent_model, sentiment_model
-from shared.bus.kafka import KafkaBus
+from shared.bus.kafka import KafkaBus, drop_topics
 from shared.schemas.topics import ALL_TOPICS
 from shared.state.redis import RedisStateStore
 from tests import scenarios
@@ -50,6 +50,7 @@ async def _running(
         await watcher.stop()
         await pipeline.stop()
         await store.close()
+        await drop_topics(infra.kafka, prefix)
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,23 @@ async def test_full_pipeline(scenario: Scenario, full: tuple[KafkaBus, Watcher])
 @pytest.mark.parametrize("scenario", scenarios.CONTEXT_ONLY, ids=lambda f: f.__name__)
 async def test_context_only(scenario: Scenario, context_only: tuple[KafkaBus, Watcher]) -> None:
     await scenario(*context_only)
+
+
+async def test_dropping_a_run_s_topics_leaves_everything_else(infra: Infra) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    mine, other = f"t{uuid.uuid4().hex[:8]}.", f"t{uuid.uuid4().hex[:8]}."
+    await KafkaBus(infra.kafka, topic_prefix=mine).ensure_topics(["a", "b"], partitions=1)
+    await KafkaBus(infra.kafka, topic_prefix=other).ensure_topics(["a"], partitions=1)
+    assert await drop_topics(infra.kafka, mine) == 2
+    with pytest.raises(ValueError, match="prefix"):
+        await drop_topics(infra.kafka, "")
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka)
+    await admin.start()
+    try:
+        left = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    assert not {t for t in left if t.startswith(mine)}
+    assert f"{other}a" in left
+    await drop_topics(infra.kafka, other)

@@ -1,0 +1,68 @@
+"""The stream runner on a real broker: what it commits is exactly what it handled."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.bus.base import Message
+from shared.bus.codec import to_message
+from shared.bus.kafka import KafkaBus, drop_topics
+from shared.runtime import StreamApp, StreamRunner
+from shared.schemas.envelope import Envelope
+from shared.schemas.events import ConversationTurn, Role
+from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS
+from tests.conftest import Infra
+
+pytestmark = pytest.mark.integration
+
+
+async def test_commits_reach_the_end_of_what_was_handled(infra: Infra) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(infra.kafka, topic_prefix=prefix)
+    await bus.ensure_topics([CONVERSATION_EVENTS.name, DECISIONS.name], partitions=3)
+    seen: list[str] = []
+
+    async def handle(events: Sequence[Envelope]) -> list[Message]:
+        seen.extend(e.session_id for e in events)
+        return [to_message(DECISIONS, e) for e in events]
+
+    app = StreamApp(name="echo", consumes=(CONVERSATION_EVENTS,), handle=handle)
+    runner = StreamRunner(app, bus, group_prefix=prefix, max_records=7)  # several batches
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await asyncio.wait_for(runner.ready.wait(), 30)
+        publisher = bus.publisher(client_id="t")
+        await publisher.start()
+        turns = [
+            ConversationTurn(
+                tenant_id="t", session_id=f"s{i % 5}", seq=i + 1, role=Role.CUSTOMER, text="x"
+            )
+            for i in range(60)
+        ]
+        await publisher.publish([to_message(CONVERSATION_EVENTS, t) for t in turns])
+        await publisher.stop()
+        for _ in range(300):
+            if len(seen) >= len(turns):
+                break
+            await asyncio.sleep(0.05)
+        assert len(seen) == len(turns)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka, group_id=f"{prefix}.echo")
+    await consumer.start()
+    try:
+        parts = [TopicPartition(prefix + CONVERSATION_EVENTS.name, p) for p in range(3)]
+        committed = [await consumer.committed(tp) or 0 for tp in parts]
+        ends = await consumer.end_offsets(parts)
+    finally:
+        await consumer.stop()
+        await drop_topics(infra.kafka, prefix)
+    assert committed == [ends[tp] for tp in parts], "every handled record is committed, no more"
+    assert sum(committed) == len(turns)

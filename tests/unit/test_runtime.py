@@ -13,7 +13,7 @@ from shared.bus.memory import MemoryBroker, MemoryBus, MemoryPublisher
 from shared.runtime import StreamApp, StreamRunner
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import ConversationTurn, Role
-from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS
+from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, DLQ
 
 GROUP = "t.echo"
 
@@ -116,3 +116,27 @@ async def test_stopping_settles_and_commits_what_is_in_flight() -> None:
     bus.acks[0].set_result(None)
     await task
     assert committed(bus) == 2
+
+
+async def test_a_store_outage_retries_the_batch_and_loses_nothing() -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    bus, seen, stop = GatedBus(), list[int](), asyncio.Event()
+    failures = [RedisConnectionError("redis went away")]
+
+    async def flaky(events: Sequence[Envelope]) -> list[Message]:
+        if failures:
+            raise failures.pop()
+        seen.extend(e.seq for e in events)
+        return []
+
+    app = StreamApp(name="echo", consumes=(CONVERSATION_EVENTS,), handle=flaky)
+    runner = StreamRunner(app, bus, group_prefix="t", timeout_ms=5)
+    send_turns(bus, range(1, 4))
+    task = asyncio.create_task(runner.run(stop))
+    await wait_until(lambda: seen == [1, 2, 3])
+    assert not bus.broker.records(DLQ.name), "an outage is retried, never dead-lettered"
+    bus.acks[0].set_result(None)
+    await wait_until(lambda: committed(bus) == 3)
+    stop.set()
+    await task

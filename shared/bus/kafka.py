@@ -8,9 +8,33 @@ from collections.abc import Awaitable, Mapping, Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from shared.bus.base import Message, Record
 from shared.config import BatonSettings
+
+
+class KeyHashPartitioner:
+    """Kafka's default partitioning (murmur2 of the key, as the Java client does), remembered.
+
+    aiokafka computes murmur2 in pure Python, about 6 µs a message; a session's key recurs
+    for every event of the session, so its hash is kept (bounded). Keys land on the same
+    partitions as with any other client's default partitioner.
+    """
+
+    def __init__(self, *, max_keys: int = 100_000) -> None:
+        self._hashes: dict[bytes, int] = {}
+        self._max = max_keys
+
+    def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+        if key is None:
+            return int(DefaultPartitioner()(key, all_partitions, available))
+        h = self._hashes.get(key)
+        if h is None:
+            if len(self._hashes) >= self._max:
+                self._hashes.clear()
+            h = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
+        return all_partitions[h % len(all_partitions)]
 
 
 class KafkaPublisher:
@@ -27,6 +51,7 @@ class KafkaPublisher:
             enable_idempotence=True,
             linger_ms=linger_ms,
             max_batch_size=256 * 1024,
+            partitioner=KeyHashPartitioner(),
         )
 
     async def start(self) -> None:

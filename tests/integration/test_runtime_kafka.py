@@ -66,3 +66,40 @@ async def test_commits_reach_the_end_of_what_was_handled(infra: Infra) -> None:
         await drop_topics(infra.kafka, prefix)
     assert committed == [ends[tp] for tp in parts], "every handled record is committed, no more"
     assert sum(committed) == len(turns)
+
+
+async def test_publisher_keeps_order_per_key_and_sends_records_larger_than_a_batch(
+    infra: Infra,
+) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(infra.kafka, topic_prefix=prefix)
+    await bus.ensure_topics(["x"], partitions=3)
+    big = b"b" * (300 * 1024)  # over the producer's 256 KiB batch size
+    messages = [
+        Message("x", f"k{i % 4}".encode(), big if i == 5 else f"{i}".encode()) for i in range(40)
+    ]
+    publisher = bus.publisher(client_id="t")
+    await publisher.start()
+    try:
+        await publisher.publish(messages)
+    finally:
+        await publisher.stop()
+    consumer = AIOKafkaConsumer(
+        prefix + "x", bootstrap_servers=infra.kafka, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    got: dict[bytes, list[bytes]] = {}
+    try:
+        for _ in range(50):
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for r in records:
+                    got.setdefault(r.key or b"", []).append(r.value or b"")
+            if sum(len(v) for v in got.values()) >= len(messages):
+                break
+    finally:
+        await consumer.stop()
+        await drop_topics(infra.kafka, prefix)
+    want: dict[bytes, list[bytes]] = {}
+    for m in messages:
+        want.setdefault(m.key, []).append(m.value)
+    assert got == want

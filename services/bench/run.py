@@ -92,6 +92,7 @@ async def _phases(
         await asyncio.sleep(SETTLE_SECONDS)
         before = sup.cpu_seconds()
         driver_before = time.process_time()
+        machine_before = _machine_ticks()
         paced = await run_phase(
             name=f"baton-{latency_rate:.0f}/s",
             conversations=n_latency,
@@ -100,8 +101,11 @@ async def _phases(
         )
         after = sup.cpu_seconds()
         driver = time.process_time() - driver_before
+        busy = _busy_share(machine_before, _machine_ticks())
         print(report(paced), flush=True)
         print(_cpu_line(paced.name, before, after, paced.turns, driver=driver), flush=True)
+        if busy is not None:
+            print(f"[{paced.name}] machine CPU busy {busy:.0%} (all cores)", flush=True)
         results += [throughput, paced]
         await reader.stop()
     finally:
@@ -150,6 +154,24 @@ async def _phases(
         flush=True,
     )
     return [*results, relay]
+
+
+def _machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) CPU ticks of the whole machine, where /proc/stat exists."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_share(start: tuple[int, int] | None, end: tuple[int, int] | None) -> float | None:
+    """How busy the machine was between two readings: near 100 %, queues build."""
+    if start is None or end is None or end[1] == start[1]:
+        return None
+    return (end[0] - start[0]) / (end[1] - start[1])
 
 
 def _cpu_line(

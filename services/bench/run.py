@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import itertools
 import os
 import sys
@@ -65,6 +67,7 @@ async def _phases(
     # In production the load comes from other machines. Here the generator shares the two
     # cores, so it yields to the services it measures; if it falls behind, the sustained
     # rate it prints shows it, and late reads only make the latencies look worse.
+    priority = os.getpriority(os.PRIO_PROCESS, 0)
     os.nice(int(os.environ.get("BATON_BENCH_NICE", "5")))
     try:
         await sup.wait_ready()
@@ -118,7 +121,14 @@ async def _phases(
     await KafkaBus(boot).ensure_topics(hops[1:], partitions=partitions)
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.bench.relay", boot, src, dst, f"bench{run}-relay{i}"
+            sys.executable,
+            "-m",
+            "services.bench.relay",
+            boot,
+            src,
+            dst,
+            f"bench{run}-relay{i}",
+            preexec_fn=functools.partial(_restore_priority, priority),
         )
         for i, (src, dst) in enumerate(itertools.pairwise(hops))
     ]
@@ -154,6 +164,12 @@ async def _phases(
         flush=True,
     )
     return [*results, relay]
+
+
+def _restore_priority(priority: int) -> None:
+    """Give a relay the services' priority, not the generator's (where the OS allows it)."""
+    with contextlib.suppress(PermissionError):
+        os.setpriority(os.PRIO_PROCESS, 0, priority)
 
 
 def _machine_ticks() -> tuple[int, int] | None:

@@ -22,7 +22,7 @@ from services.cli.supervisor import Supervisor
 from services.desk.tokens import issue
 from services.replay.runner import replay_live
 from services.traffic.conversations import RecordedConversation
-from shared.bus.kafka import KafkaBus
+from shared.bus.kafka import KafkaBus, drop_topics
 from shared.customers.crm import StoredCustomerDirectory, profile_from_row
 from shared.schemas.events import HandoffPacketBuilt
 from shared.schemas.topics import ALL_TOPICS
@@ -66,6 +66,7 @@ async def stack(infra: Infra) -> AsyncIterator[str]:
         assert sup.crashed() == [], "a service died during the test"
     finally:
         await sup.stop()
+        await drop_topics(infra.kafka, prefix)
 
 
 async def test_gateway_to_packet_through_the_service_processes(infra: Infra, stack: str) -> None:

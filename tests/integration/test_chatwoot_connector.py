@@ -18,7 +18,7 @@ from services.chatwoot.app import bootstrap
 from services.chatwoot.events import CONNECTOR_EVENTS, ConnectorDelivered, ConnectorFailed
 from services.chatwoot.settings import ChatwootSettings
 from shared.bus.codec import to_message
-from shared.bus.kafka import KafkaBus, KafkaSubscription
+from shared.bus.kafka import KafkaBus, KafkaSubscription, drop_topics
 from shared.runtime import StreamRunner
 from shared.schemas.envelope import Envelope
 from shared.schemas.topics import DLQ, HANDOFF_PACKETS
@@ -130,6 +130,7 @@ async def connector(infra: Infra) -> AsyncIterator[Connector]:
         await task
         await sub.stop()
         await server.cleanup()
+        await drop_topics(infra.kafka, prefix)
 
 
 def _steps(reports: list[Report]) -> list[tuple[str, str]]:

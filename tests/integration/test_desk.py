@@ -22,7 +22,7 @@ from services.desk.settings import DeskSettings
 from services.desk.tokens import issue
 from shared.bus.base import Message
 from shared.bus.codec import to_message
-from shared.bus.kafka import KafkaBus
+from shared.bus.kafka import KafkaBus, drop_topics
 from shared.schemas.events import Action, Channel, HandoffPacketBuilt, Reason, SentimentTrajectory
 from shared.schemas.topics import ALL_TOPICS, HANDOFF_PACKETS
 from shared.state.redis import RedisStateStore
@@ -94,6 +94,7 @@ async def desk(infra: Infra) -> AsyncIterator[Desk]:
     server.should_exit = True
     await task
     await store.close()
+    await drop_topics(infra.kafka, prefix)
 
 
 def packet(tenant: str, queue: str = "general", sla: int = 120) -> HandoffPacketBuilt:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from shared.bus.kafka import KafkaBus
+from shared.bus.kafka import KafkaBus, drop_topics
 from tests.conftest import Infra
 from tests.gateway_checks import check_gateway, originals
 
@@ -43,5 +43,6 @@ async def test_gateway_on_kafka(infra: Infra) -> None:
                 break
     finally:
         await consumer.stop()
+        await drop_topics(infra.kafka, prefix)
     assert sorted(events) == sorted(accepted)
     assert sorted(originals(dead)) == sorted(refused)

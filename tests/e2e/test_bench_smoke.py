@@ -1,0 +1,63 @@
+"""`baton bench`, tiny: every phase prints its figures, and the run's topics are gone after."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.conftest import ROOT, Infra
+
+pytestmark = pytest.mark.e2e
+
+
+async def _bench_topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return {t for t in await admin.list_topics() if t.startswith("bench")}
+    finally:
+        await admin.close()
+
+
+async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
+    before = await _bench_topics(infra.kafka)
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "REDIS_URL": infra.redis_url,
+        "BATON_BENCH_NICE": "0",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.cli",
+        "bench",
+        "--conversations",
+        "40",
+        "--rate",
+        "40",
+        "--seconds",
+        "3",
+        "--partitions",
+        "2",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 240)
+    text = out.decode()
+    assert proc.returncode == 0, text[-2000:]
+    for phase in ("baton-40/s", "baton-max", "relay-max"):
+        rate = re.search(rf"\[{re.escape(phase)}\] ([\d,]+) turns/s", text)
+        assert rate is not None, f"no turns/s line for {phase}:\n{text[-2000:]}"
+        assert int(rate.group(1).replace(",", "")) > 0
+    assert re.search(r"\[baton-40/s\] turn->packet +p50 [\d.]+ ms +p99 [\d.]+ ms", text), text
+    assert "ms CPU per customer turn" in text
+    assert re.search(r"\[ratio\] baton .* = \d+\.\d\d", text)
+    assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"

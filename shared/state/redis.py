@@ -120,8 +120,7 @@ class RedisStateStore:
         return [Snapshot(int(changed), _pairs(flat)) for changed, flat in results]
 
     async def read(self, key: str) -> dict[str, bytes]:
-        raw = await self._r.hgetall(key)
-        return {_text(k): _bytes(v) for k, v in raw.items()}
+        return _hash(await self._r.hgetall(key))
 
     async def read_many(self, keys: Sequence[str]) -> list[dict[str, bytes]]:
         if not keys:
@@ -129,7 +128,7 @@ class RedisStateStore:
         pipe = self._r.pipeline(transaction=False)
         for key in keys:
             pipe.hgetall(key)
-        return [{_text(k): _bytes(v) for k, v in raw.items()} for raw in await pipe.execute()]
+        return [_hash(raw) for raw in await pipe.execute()]
 
     async def claim(
         self,
@@ -189,6 +188,10 @@ def _pack(ops: list[Any]) -> bytes:
     # Redis's bundled cmsgpack predates the bin and str8 types: use the old raw encoding.
     packed: bytes = msgpack.packb(ops, use_bin_type=False)
     return packed
+
+
+def _hash(raw: Mapping[Any, Any]) -> dict[str, bytes]:
+    return {_text(k): _bytes(v) for k, v in raw.items()}
 
 
 def _pairs(flat: Sequence[bytes]) -> dict[str, bytes]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,13 @@ from services.nlu.sentiment_accurate import (
 from services.nlu.sentiment_model import SentimentModel
 from services.nlu.sentiment_model import load_default as load_sentiment
 from services.nlu.settings import NluSettings, resolve_backend
+from tests.unit.nlu.examples import template_rows
 
-_SUBJECTS = ("my order", "the parcel", "my package", "the delivery", "my purchase", "the box")
-_TEMPLATES = {
+_THREE_INTENTS = {
     "track": ("where is {s}", "track {s} please", "has {s} shipped", "when will {s} arrive"),
     "refund": ("refund {s}", "I want money back for {s}", "return {s}", "send back {s}"),
     "password": ("reset password for {s}", "forgot password", "cannot log in", "login reset"),
 }
-
-
-def _rows() -> list[tuple[str, str]]:
-    return [
-        (template.format(s=subject), intent)
-        for intent, templates in _TEMPLATES.items()
-        for template, subject in itertools.product(templates, _SUBJECTS)
-    ]
 
 
 def test_backend_defaults_to_fast_and_reads_the_environment(
@@ -56,7 +47,9 @@ def test_fast_default_is_the_general_tfidf_model(monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture(scope="module")
 def accurate_model(tiny_encoder: SentenceEncoder) -> IntentModel:
-    return IntentModel.train(_rows(), backend="accurate", encoder=tiny_encoder)
+    return IntentModel.train(
+        template_rows(_THREE_INTENTS), backend="accurate", encoder=tiny_encoder
+    )
 
 
 def test_accurate_intent_model_trains_and_predicts(accurate_model: IntentModel) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 from pathlib import Path
 
@@ -13,29 +12,9 @@ from typer.testing import CliRunner
 
 from services.cli.nlu_commands import intent_app, sentiment_app
 from services.nlu.intent_model import META_FILE, MODEL_FILE
-
-_SUBJECTS = ("my order", "the parcel", "my package", "the delivery", "my purchase", "the box")
-_TEMPLATES = {
-    "track": ("where is {s}", "track {s} please", "has {s} shipped", "when will {s} arrive"),
-    "refund": ("refund {s}", "I want money back for {s}", "return {s}", "send back {s}"),
-    "password": (
-        "reset password for {s} account",
-        "forgot password",
-        "cannot log in to see {s}",
-        "login broken, locked out",
-    ),
-    "greet": ("hello", "hi there", "thanks a lot", "goodbye and thanks"),
-}
+from tests.unit.nlu.examples import template_rows
 
 runner = CliRunner()
-
-
-def _rows() -> list[tuple[str, str]]:
-    return [
-        (template.format(s=subject), intent)
-        for intent, templates in _TEMPLATES.items()
-        for template, subject in itertools.product(templates, _SUBJECTS)
-    ]
 
 
 def _write_csv(path: Path, rows: list[tuple[str, str]], header: tuple[str, str]) -> Path:
@@ -56,7 +35,7 @@ def _last_json(output: str) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cli")
-    data = _write_csv(folder / "train.csv", _rows(), ("text", "label"))
+    data = _write_csv(folder / "train.csv", template_rows(), ("text", "label"))
     out = folder / "model"
     result = runner.invoke(
         intent_app, ["train", "--data", str(data), "--out", str(out), "--backend", "fast"]
@@ -76,7 +55,7 @@ def test_train_writes_a_model_folder(trained: Path) -> None:
 
 def test_train_from_yaml_without_progress_bar(tmp_path: Path) -> None:
     grouped: dict[str, list[str]] = {}
-    for text, label in _rows():
+    for text, label in template_rows():
         grouped.setdefault(label, []).append(text)
     grouped["oos"] = ["volcano eruption facts", "quantum chromodynamics lecture"]
     data = tmp_path / "intents.yaml"

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
 import pytest
 
 from services.nlu.intent_model import META_FILE, MODEL_FILE, IntentModel
-
-_SUBJECTS = ("my order", "the parcel", "my package", "the delivery", "my purchase", "the box")
-_TEMPLATES = {
-    "track": ("where is {s}", "track {s} please", "has {s} shipped", "when will {s} arrive"),
-    "refund": ("refund {s}", "I want money back for {s}", "return {s}", "send back {s}"),
-    "password": (
-        "reset password for {s} account",
-        "forgot password",
-        "cannot log in to see {s}",
-        "login broken, locked out",
-    ),
-    "greet": ("hello", "hi there", "thanks a lot", "goodbye and thanks"),
-}
+from tests.unit.nlu.examples import template_rows
 
 
 def _tiny_examples() -> list[tuple[str, str]]:
     """Build a small, deterministic training set from templates."""
-    rows = [
-        (template.format(s=subject), intent)
-        for intent, templates in _TEMPLATES.items()
-        for template, subject in itertools.product(templates, _SUBJECTS)
-    ]
+    rows = template_rows()
     rows += [("quantum chromodynamics lecture", "oos"), ("volcano eruption facts", "oos")]
     return rows
 

@@ -305,6 +305,9 @@ cmd_start() {
 
     log "starting Kafka $VERSION on $ADDR (controller $HOST:$CPORT, data $KDIR)"
     local t0=$SECONDS
+    # A pid file left by a broker that died with its machine (crash, snapshot,
+    # reboot) would otherwise be read below before the new one is written.
+    rm -f "$PIDFILE"
     # setsid: own session, so the broker outlives this shell and its job control.
     # The inner shell writes its own pid and execs java, so the pid is the JVM's.
     # shellcheck disable=SC2086,SC2016

@@ -117,10 +117,13 @@ async def run_phase(
         for i, e in enumerate(plan)
     ]
     escalating = {c[0].session_id for c, e in zip(convs, plan, strict=True) if e}
-    # Interleave: round-robin over sessions, turn by turn.
+    # Interleave round-robin over sessions, a customer turn and the bot's reply to it at a
+    # time: the bot answers each turn as it comes, so replies are spread through the paced
+    # stream instead of arriving as one unpaced burst per round.
     ordered: list[ConversationTurn] = []
-    for step in range(max(len(c) for c in convs)):
-        ordered.extend(c[step] for c in convs if step < len(c))
+    for step in range(0, max(len(c) for c in convs), 2):
+        for c in convs:
+            ordered.extend(c[step : step + 2])
     payloads = [(t, t.key, t.model_dump_json().encode()) for t in ordered]
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5

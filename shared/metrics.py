@@ -22,6 +22,11 @@ BATCH_SECONDS = Histogram(
 RETRIES = Counter(
     "baton_batch_retries_total", "Batches re-read after an infrastructure error.", ["service"]
 )
+TASK_RETRIES = Counter(
+    "baton_task_retries_total",
+    "Periodic tasks (sweeps, checks, reloads) put off by an infrastructure error.",
+    ["task"],
+)
 TURN_LATENCY = Histogram(
     "baton_turn_latency_seconds",
     "From the customer turn entering Baton to this service's output.",

@@ -8,6 +8,7 @@ redelivery harmless. Records that fail validation go to ``baton.dlq`` with the r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -28,6 +29,7 @@ from shared.metrics import (
     EVENTS_PUBLISHED,
     LAST_POLL,
     RETRIES,
+    TASK_RETRIES,
 )
 from shared.schemas.envelope import Envelope
 from shared.schemas.topics import DLQ, Topic
@@ -49,6 +51,40 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     OSError,
 )
+
+
+async def every(
+    seconds: float,
+    task: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    *,
+    name: str,
+    wait_first: bool = False,
+    max_backoff: float = 5.0,
+) -> None:
+    """Run ``task`` every ``seconds`` until ``stop`` is set; no error ends the loop.
+
+    Redis or Kafka being unreachable is expected during a restart: it is one warning per
+    attempt, without a traceback, and the waits double up to ``max_backoff`` until it is
+    back. Anything else is a bug, logged with its traceback as ``<name>_failed``.
+    """
+    delay = seconds
+    if wait_first:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+    while not stop.is_set():
+        try:
+            await task()
+            delay = seconds
+        except TRANSIENT_ERRORS as exc:
+            delay = min(max(delay, 0.1) * 2, max(max_backoff, seconds))
+            TASK_RETRIES.labels(name).inc()
+            log.warning(f"{name}_retry", error=repr(exc), backoff=delay)
+        except Exception:
+            delay = seconds
+            log.exception(f"{name}_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
 
 
 @dataclass

@@ -40,16 +40,46 @@ class Supervisor:
 
     async def start(self) -> None:
         for name in self.names:
-            if name in self._http:
-                command, variable, port = self._http[name]
-                env = {**self._env, variable: str(port)}
-                argv = [command]
-            else:
-                env = {**self._env, "BATON_METRICS_PORT": str(self.port(name))}
-                argv = ["run", name]
-            self.procs[name] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "services.cli", *argv, env=env
-            )
+            await self._spawn(name)
+
+    async def _spawn(self, name: str) -> None:
+        if name in self._http:
+            command, variable, port = self._http[name]
+            env = {**self._env, variable: str(port)}
+            argv = [command]
+        else:
+            env = {**self._env, "BATON_METRICS_PORT": str(self.port(name))}
+            argv = ["run", name]
+        self.procs[name] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.cli", *argv, env=env
+        )
+
+    async def kill(self, name: str) -> None:
+        """SIGKILL one service, as a crash or an evicted pod would end it: no clean shutdown."""
+        proc = self.procs[name]
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+    async def restart(self, name: str, timeout: float = 90.0) -> None:
+        """Start a stopped service again and wait until it is ready."""
+        if self.procs[name].returncode is None:
+            raise RuntimeError(f"service {name} is still running")
+        await self._spawn(name)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            while True:
+                if self.procs[name].returncode is not None:
+                    raise RuntimeError(f"service {name} exited with {self.procs[name].returncode}")
+                try:
+                    r = await client.get(f"http://127.0.0.1:{self.port(name)}/readyz")
+                    if r.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"service {name} not ready after restart")
+                await asyncio.sleep(0.3)
 
     async def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until every service's /readyz answers 200."""

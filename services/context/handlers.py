@@ -26,6 +26,7 @@ from shared.customers.history import SessionHistory, is_repeat_contact
 from shared.logging import get_logger
 from shared.metrics import PACKETS, TURN_LATENCY
 from shared.policy.store import PolicyStore
+from shared.runtime import every
 from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import (
     EscalationDecided,
@@ -281,12 +282,4 @@ async def sweeper(
     publisher: Publisher, stop: asyncio.Event, deps: Deps, interval: float = 0.1
 ) -> None:
     """Run ``sweep_once`` until stopped; errors are logged and retried, never fatal."""
-    while not stop.is_set():
-        try:
-            await sweep_once(publisher, deps)
-        except Exception:
-            log.exception("sweep_failed")
-        try:
-            await asyncio.wait_for(stop.wait(), interval)
-        except TimeoutError:
-            pass
+    await every(interval, lambda: sweep_once(publisher, deps), stop, name="sweep")

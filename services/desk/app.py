@@ -23,13 +23,11 @@ from services.desk.settings import DeskSettings
 from services.desk.tokens import Agent, TokenError, verify
 from shared.bus.base import Bus, Message, Publisher
 from shared.bus.codec import to_message
-from shared.logging import get_logger
-from shared.runtime import StreamApp, StreamRunner
+from shared.runtime import StreamApp, StreamRunner, every
 from shared.schemas.envelope import Envelope
 from shared.schemas.topics import HANDOFF_PACKETS, topic_for
 from shared.state.base import StateStore
 
-log = get_logger("baton.desk")
 PAGE = Path(__file__).parent / "static" / "desk.html"
 ACTIONS = Counter("baton_desk_actions_total", "Agent actions.", ["action", "outcome"])
 CONNECTED = Gauge("baton_desk_connected_agents", "Agents connected to this desk process.")
@@ -66,16 +64,13 @@ def create_app(settings: DeskSettings, bus: Bus, store: StateStore) -> FastAPI:
         return [to_message(topic_for(e), e) for e in await handlers.on_packets(events, deps)]
 
     async def sla_monitor(publisher: Publisher, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                out = await handlers.check_sla(deps)
-                if out:
-                    BREACHES.inc(sum(1 for e in out if e.event_type == "handoff.sla_breached"))
-                    await publisher.publish([to_message(topic_for(e), e) for e in out])
-            except Exception:
-                log.exception("sla_check_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.sla_check_seconds)
+        async def check() -> None:
+            out = await handlers.check_sla(deps)
+            if out:
+                BREACHES.inc(sum(1 for e in out if e.event_type == "handoff.sla_breached"))
+                await publisher.publish([to_message(topic_for(e), e) for e in out])
+
+        await every(settings.sla_check_seconds, check, stop, name="sla_check")
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -12,18 +12,15 @@ from shared.bus.base import Message, Publisher
 from shared.bus.codec import to_message
 from shared.customers.crm import StoredCustomerDirectory
 from shared.customers.history import SessionHistory
-from shared.logging import get_logger
 from shared.metrics import DECISIONS, TURN_LATENCY
 from shared.observability import ReadinessCheck
 from shared.policy.store import PolicyChange, PolicyStore
-from shared.runtime import StreamApp
+from shared.runtime import StreamApp, every
 from shared.schemas.envelope import Envelope, utcnow
 from shared.schemas.events import EscalationDecided, PolicyChanged
 from shared.schemas.topics import AUDIT, CONVERSATION_EVENTS, INTENTS, SENTIMENTS, topic_for
 from shared.state.base import StateStore
 from shared.state.redis import RedisStateStore
-
-log = get_logger("baton.escalation")
 
 
 def audit_event(change: PolicyChange) -> PolicyChanged:
@@ -55,15 +52,12 @@ def build_app(deps: Deps, *, refresh_seconds: float = 2.0) -> StreamApp:
         return [to_message(topic_for(d), d) for d in decisions]
 
     async def reload_policies(publisher: Publisher, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), refresh_seconds)
-            try:
-                changes = deps.policies.refresh()
-                if changes:
-                    await publisher.publish([to_message(AUDIT, audit_event(c)) for c in changes])
-            except Exception:
-                log.exception("policy_refresh_failed")
+        async def reload() -> None:
+            changes = deps.policies.refresh()
+            if changes:
+                await publisher.publish([to_message(AUDIT, audit_event(c)) for c in changes])
+
+        await every(refresh_seconds, reload, stop, name="policy_refresh", wait_first=True)
 
     return StreamApp(
         name="escalation",

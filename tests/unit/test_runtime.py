@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Sequence
 
 from aiokafka.errors import KafkaConnectionError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shared.bus.base import Message
 from shared.bus.codec import encode, to_message
 from shared.bus.memory import MemoryBroker, MemoryBus, MemoryPublisher
-from shared.runtime import StreamApp, StreamRunner
+from shared.runtime import StreamApp, StreamRunner, every
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import ConversationTurn, Role
 from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, DLQ
@@ -140,3 +142,33 @@ async def test_a_store_outage_retries_the_batch_and_loses_nothing() -> None:
     await wait_until(lambda: committed(bus) == 3)
     stop.set()
     await task
+
+
+async def test_a_periodic_task_outlives_outages_and_bugs_and_backs_off_while_down() -> None:
+    stop = asyncio.Event()
+    started = asyncio.get_running_loop().time()
+    calls: list[float] = []
+    script: list[BaseException | None] = [
+        RedisConnectionError("refused"),
+        RedisConnectionError("refused"),
+        RedisConnectionError("refused"),
+        ValueError("a bug"),
+        None,
+        None,
+    ]
+
+    async def task() -> None:
+        calls.append(asyncio.get_running_loop().time() - started)
+        error = script.pop(0) if script else None
+        if not script:
+            stop.set()
+        if error is not None:
+            raise error
+
+    await asyncio.wait_for(every(0.01, task, stop, name="t", max_backoff=0.5), 5)
+    assert len(calls) == 6
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    # While down, waits double from 0.2 s (0.1 floor x 2): 0.2, 0.4, then capped at 0.5.
+    assert gaps[0] >= 0.19 and gaps[1] >= 0.39 and gaps[2] >= 0.49
+    # A bug is not an outage: the normal interval again, and the loop goes on.
+    assert gaps[3] < 0.3

@@ -105,6 +105,7 @@ async def run_phase(
     escalate_share: float = 0.2,
     seed: int = 7,
     timeout_s: float = 120.0,
+    tenant: str = "bench",
 ) -> PhaseResult:
     """Send interleaved conversations, at ``rate`` customer turns/s or flat out."""
     rng = random.Random(seed)
@@ -112,7 +113,7 @@ async def run_phase(
     plan = [rng.random() < escalate_share for _ in range(conversations)]
     convs = [
         conversation(
-            "bench", f"{name}-{run}-{i:06d}", customer_turns=customer_turns, escalate=e, rng=rng
+            tenant, f"{name}-{run}-{i:06d}", customer_turns=customer_turns, escalate=e, rng=rng
         )
         for i, e in enumerate(plan)
     ]

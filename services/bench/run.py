@@ -16,6 +16,7 @@ from services.cli.supervisor import Supervisor
 from shared.bus.kafka import KafkaBus, drop_topics
 from shared.config import BatonSettings
 from shared.schemas.topics import ALL_TOPICS, CONVERSATION_EVENTS, DECISIONS, HANDOFF_PACKETS
+from shared.state.redis import drop_keys
 
 RELAY_HOPS = 3  # turn -> analysis -> decision -> packet
 SETTLE_SECONDS = 3.0
@@ -25,8 +26,12 @@ async def bench(
     *, conversations: int, latency_rate: float, latency_seconds: float, partitions: int
 ) -> list[PhaseResult]:
     """Run every phase on topics of this run's own, and delete them afterwards."""
-    boot = BatonSettings().kafka_bootstrap_servers
+    settings = BatonSettings()
+    boot = settings.kafka_bootstrap_servers
     run = uuid.uuid4().hex[:6]
+    # The run's topics, consumer groups, Redis queues and tenant (hence every session and
+    # history key) all carry this name, so everything it made can be removed afterwards.
+    print(f"[bench] run bench{run}: topics bench{run}.*, tenant bench{run}", flush=True)
     try:
         return await _phases(
             boot,
@@ -38,6 +43,7 @@ async def bench(
         )
     finally:
         await drop_topics(boot, f"bench{run}.")
+        await drop_keys(settings.redis_url, f"*bench{run}*")
 
 
 async def _phases(
@@ -77,6 +83,7 @@ async def _phases(
             "bootstrap": boot,
             "topic_in": prefix + CONVERSATION_EVENTS.name,
             "reader": reader,
+            "tenant": f"bench{run}",
         }
         await run_phase(name="warmup", conversations=50, rate=None, **common)  # type: ignore[arg-type]
         # Steady traffic first, from a rested pipeline: after a flood, its tail is still being

@@ -204,3 +204,27 @@ def _text(value: bytes | str) -> str:
 
 def _bytes(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
+
+
+async def drop_keys(url: str, pattern: str, *, chunk: int = 500) -> int:
+    """Delete every key matching ``pattern`` (which must name a run, never everything).
+
+    For benchmark runs: their sessions would otherwise sit in Redis until their TTL and
+    expire during later runs, costing those runs Redis CPU they did not cause.
+    """
+    if pattern.strip("*") == "":
+        raise ValueError("refusing to delete keys without a run-specific pattern")
+    client = aioredis.Redis.from_url(url)
+    deleted = 0
+    try:
+        batch: list[bytes] = []
+        async for key in client.scan_iter(match=pattern, count=chunk):
+            batch.append(key)
+            if len(batch) >= chunk:
+                deleted += await client.unlink(*batch)
+                batch = []
+        if batch:
+            deleted += await client.unlink(*batch)
+        return deleted
+    finally:
+        await client.aclose()

@@ -8,6 +8,7 @@ import re
 import sys
 
 import pytest
+import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.conftest import ROOT, Infra
@@ -61,3 +62,11 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     assert "ms CPU per customer turn" in text
     assert re.search(r"\[ratio\] baton .* = \d+\.\d\d", text)
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
+    run = re.search(r"\[bench\] run (bench[0-9a-f]+):", text)
+    assert run is not None, text[:2000]
+    client = aioredis.Redis.from_url(infra.redis_url)
+    try:
+        left = [k async for k in client.scan_iter(match=f"*{run.group(1)}*")]
+    finally:
+        await client.aclose()
+    assert left == [], "the run's sessions, histories and queues are deleted"

@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from shared.state.base import StateStore, Write
-from shared.state.redis import RedisStateStore
+from shared.state.redis import RedisStateStore, drop_keys
 from tests.conftest import Infra
 from tests.contract_state import CONTRACT
 
@@ -49,3 +49,21 @@ async def test_a_burst_wider_than_the_pool_waits_instead_of_failing(infra: Infra
         assert results == [None] * 200
     finally:
         await store.close()
+
+
+async def test_drop_keys_deletes_one_run_s_keys_and_nothing_else(infra: Infra) -> None:
+    run, other = f"bench{uuid.uuid4().hex[:6]}", f"bench{uuid.uuid4().hex[:6]}"
+    client = aioredis.Redis.from_url(infra.redis_url)
+    try:
+        for i in range(1200):  # more than one scan/unlink chunk
+            await client.set(f"baton:{{{run}:s{i}}}:ctx", b"x")
+        await client.set(f"baton:history:{run}:B-1", b"x")
+        await client.set(f"baton:{{{other}:s1}}:ctx", b"x")
+        assert await drop_keys(infra.redis_url, f"*{run}*") == 1201
+        assert [k async for k in client.scan_iter(match=f"*{run}*")] == []
+        assert await client.exists(f"baton:{{{other}:s1}}:ctx") == 1
+        with pytest.raises(ValueError, match="run-specific"):
+            await drop_keys(infra.redis_url, "**")
+    finally:
+        await client.delete(f"baton:{{{other}:s1}}:ctx")
+        await client.aclose()

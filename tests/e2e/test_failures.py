@@ -1,4 +1,4 @@
-"""Failures on the real stack: a service killed mid-stream, and Redis going away.
+"""Failures on the real stack: a service killed mid-stream, Redis going away, a broker restart.
 
 The four services run as processes on the real broker. Conversations keep coming while a
 service is dead or Redis is down; afterwards every customer turn has its decision, every
@@ -307,5 +307,65 @@ async def test_redis_going_away_and_coming_back_loses_nothing(
         assert stack.sup.crashed() == []
         own_redis.run("start")
         await settled(stack.collector, load)
+        check_outputs(stack.collector.out, load)
+        assert stack.sup.crashed() == []
+
+
+@dataclass
+class OwnKafka:
+    """A single-node broker of this test's own (the project's script, a temp data dir)."""
+
+    bootstrap: str
+    env: dict[str, str]
+
+    def run(self, command: str) -> None:
+        done = subprocess.run(
+            ["bash", str(ROOT / "deploy/local/kafka.sh"), command],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.fixture
+def own_kafka(tmp_path: Path) -> Iterator[OwnKafka]:
+    port, controller = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
+    env |= {
+        "BATON_DATA_DIR": str(tmp_path),
+        "BATON_KAFKA_PORT": str(port),
+        "BATON_KAFKA_CONTROLLER_PORT": str(controller),
+        "BATON_KAFKA_HEAP_OPTS": "-Xmx384m -Xms128m",
+        "BATON_KAFKA_START_TIMEOUT": "120",
+    }
+    kafka = OwnKafka(f"127.0.0.1:{port}", env)
+    kafka.run("start")
+    yield kafka
+    kafka.run("stop")
+
+
+async def test_a_broker_restart_loses_nothing(
+    infra: Infra, own_kafka: OwnKafka, unique: str
+) -> None:
+    load = traffic("broker", sessions=40, seed=13)
+    half = len(load.turns) // 2
+    own = Infra(own_kafka.bootstrap, infra.redis_url)
+    name = f"brk{unique[:6]}."
+    await KafkaBus(own.kafka, topic_prefix=name).ensure_topics(
+        [t.name for t in ALL_TOPICS], partitions=PARTITIONS
+    )
+    async with running(own, name, infra.redis_url) as stack:
+        await send(stack.kafka, stack.topic_in, load.turns[:half])
+        await asyncio.sleep(0.5)
+        # A rolling upgrade of a one-node cluster: the broker stops cleanly and comes back
+        # on the same data while every service keeps running.
+        own_kafka.run("stop")
+        await asyncio.sleep(2.0)
+        own_kafka.run("start")
+        await send(stack.kafka, stack.topic_in, load.turns[half:])
+        await settled(stack.collector, load, timeout=120)
         check_outputs(stack.collector.out, load)
         assert stack.sup.crashed() == []

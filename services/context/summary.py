@@ -39,20 +39,32 @@ def summarise(
         given = "; ".join(f"{f.kind.replace('_', ' ')} {f.value}" for f in facts[:8])
         parts.append(f"Already provided: {given}.")
     if sentiment.latest is not None:
-        mood = (
-            "negative"
-            if sentiment.latest < -0.05
-            else "positive"
-            if sentiment.latest > 0.05
-            else "neutral"
-        )
-        trend = " and worsening" if sentiment.worsening else ""
-        parts.append(f"Mood is {mood}{trend} (latest {sentiment.latest:+.2f}).")
+        parts.append(_mood(sentiment))
     if repeat_contact:
         parts.append("Repeat contact about the same issue.")
     if reasons:
         parts.append("Escalated: " + "; ".join(r.detail for r in reasons) + ".")
     return " ".join(parts)
+
+
+def _mood(sentiment: SentimentTrajectory) -> str:
+    """The sentiment model's own verdict on the latest turn, then any frustration or urgency.
+
+    The label, not the sign of the score: a score the model calls neutral must not read as
+    "positive" to the agent.
+    """
+    latest = sentiment.points[-1].label.value if sentiment.points else None
+    if latest is None and sentiment.latest is not None:
+        latest = "negative" if sentiment.latest < 0 else "neutral"
+    trend = " and worsening" if sentiment.worsening else ""
+    text = f"Mood is {latest}{trend} (latest {sentiment.latest:+.2f})."
+    frustrated = [str(p.seq) for p in sentiment.points if p.frustration]
+    urgent = [str(p.seq) for p in sentiment.points if p.urgency]
+    if frustrated:
+        text += f" Frustration shown in turn {', '.join(frustrated)}."
+    if urgent:
+        text += f" Urgency in turn {', '.join(urgent)}."
+    return text
 
 
 def _clip(text: str, limit: int) -> str:

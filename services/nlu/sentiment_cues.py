@@ -76,6 +76,14 @@ DEFAULT_REPEAT = (
     "called before",
     "contacted you before",
     "every single time",
+    # The bot repeating itself, in the customer's words.
+    "that's what you said",
+    "that is what you said",
+    "you said that last time",
+    "you said the same",
+    "same answer",
+    "same thing last time",
+    "told me that last time",
 )
 DEFAULT_WEAK_REPEAT = ("again", "still")
 DEFAULT_URGENCY = (

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from services.context.summary import summarise
 from services.context.trajectory import slope, trajectory
 from shared.customers.crm import (
     HttpCustomerDirectory,
@@ -122,3 +123,33 @@ async def test_history_is_idempotent_per_session_and_finds_repeat_contacts() -> 
     assert is_repeat_contact(past, ["billing_dispute"], now=now)
     assert not is_repeat_contact(past, ["order_status"], now=now)
     assert not is_repeat_contact(past, ["billing_dispute"], now=now + timedelta(days=30))
+
+
+def test_summary_reports_the_model_s_label_and_the_turns_with_frustration() -> None:
+    points = [
+        TurnSentiment(seq=1, score=-0.4, label=SentimentLabel.NEGATIVE),
+        TurnSentiment(seq=3, score=0.0, label=SentimentLabel.NEUTRAL, frustration=True),
+        TurnSentiment(seq=5, score=0.3, label=SentimentLabel.NEUTRAL, urgency=True),
+    ]
+    text = summarise(
+        transcript=[],
+        intents=[],
+        facts=[],
+        sentiment=trajectory(points),
+        reasons=[],
+        repeat_contact=False,
+    )
+    # +0.30 is what the model called neutral: the agent must not read "positive".
+    assert "Mood is neutral (latest +0.30)." in text
+    assert "Frustration shown in turn 3." in text
+    assert "Urgency in turn 5." in text
+    calm = summarise(
+        transcript=[],
+        intents=[],
+        facts=[],
+        sentiment=trajectory([TurnSentiment(seq=1, score=0.6, label=SentimentLabel.POSITIVE)]),
+        reasons=[],
+        repeat_contact=False,
+    )
+    assert "Mood is positive (latest +0.60)." in calm
+    assert "Frustration" not in calm and "Urgency" not in calm

@@ -122,12 +122,20 @@ def test_exclamations_in_a_happy_message_are_not_frustration(model: SentimentMod
         ("why do I keep asking the same question", "repeat:keep asking"),
         ("how many times do I have to explain", "repeat:how many times"),
         ("still waiting for my refund", "repeat:still waiting"),
+        ("That's what you said last week. A person please.", "repeat:that's what you said"),
+        ("I got the same answer last time", "repeat:same answer"),
     ],
 )
 def test_repeat_contact_cues_mean_frustration(model: SentimentModel, text: str, cue: str) -> None:
     result = model.score(text)
     assert cue in result.cues
     assert result.frustration
+
+
+def test_asking_what_was_said_is_not_a_repeat(model: SentimentModel) -> None:
+    result = model.score("is that what you said?")
+    assert not result.frustration
+    assert not any(c.startswith("repeat:") for c in result.cues)
 
 
 def test_weak_repeat_cue_needs_negativity(model: SentimentModel) -> None:

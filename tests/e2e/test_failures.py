@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import socket
-import subprocess
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.bench.traffic import conversation
@@ -32,7 +30,8 @@ from services.cli.supervisor import Supervisor
 from shared.bus.kafka import KafkaBus, drop_topics
 from shared.schemas.events import ConversationTurn, Role
 from shared.schemas.topics import ALL_TOPICS, CONVERSATION_EVENTS, DECISIONS, DLQ, HANDOFF_PACKETS
-from tests.conftest import ROOT, Infra
+from tests.conftest import Infra
+from tests.local_servers import LocalServer, own_kafka, own_redis, port_answers, started
 
 pytestmark = pytest.mark.e2e
 
@@ -220,152 +219,100 @@ async def stack(infra: Infra, prefix: str) -> AsyncIterator[Stack]:
         yield s
 
 
-async def test_services_killed_mid_stream_lose_nothing_and_send_one_packet_per_handoff(
+async def survives(
     stack: Stack,
+    load: Traffic,
+    *,
+    outage: Callable[[], Awaitable[None]],
+    recovery: Callable[[], Awaitable[None]],
+    down_for: float = 1.0,
 ) -> None:
-    load = traffic("crash", sessions=40, seed=11)
+    """Send half the traffic, cause the outage, send the rest, recover, then check it all."""
     half = len(load.turns) // 2
     await send(stack.kafka, stack.topic_in, load.turns[:half])
-    # Kill while the first half is still being worked on: some batches are handled and
-    # published but not committed, some packets claimed in Redis but maybe not sent.
-    await asyncio.sleep(0.5)
-    for name in ("escalation", "context"):
-        await stack.sup.kill(name)
+    await asyncio.sleep(0.5)  # some of it still being worked on
+    await outage()
     await send(stack.kafka, stack.topic_in, load.turns[half:])
-    await asyncio.sleep(1.0)
-    await stack.sup.kill("intent")
-    for name in ("escalation", "context", "intent"):
-        await stack.sup.restart(name)
+    await asyncio.sleep(down_for)
+    await recovery()
     await settled(stack.collector, load)
     check_outputs(stack.collector.out, load)
     assert stack.sup.crashed() == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+async def test_services_killed_mid_stream_lose_nothing_and_send_one_packet_per_handoff(
+    stack: Stack,
+) -> None:
+    # Killed while batches are handled and published but not committed, and packets
+    # claimed in Redis but maybe not sent.
+    async def kill() -> None:
+        for name in ("escalation", "context"):
+            await stack.sup.kill(name)
 
+    async def restart() -> None:
+        await stack.sup.kill("intent")
+        for name in ("escalation", "context", "intent"):
+            await stack.sup.restart(name)
 
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@dataclass
-class OwnRedis:
-    """A redis-server of this test's own (started by the project's script), to take down."""
-
-    url: str
-    port: int
-    env: dict[str, str]
-
-    def run(self, command: str) -> None:
-        done = subprocess.run(
-            ["bash", str(ROOT / "deploy/local/redis.sh"), command],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
+    await survives(stack, traffic("crash", sessions=40, seed=11), outage=kill, recovery=restart)
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env |= {"BATON_DATA_DIR": str(tmp_path), "BATON_REDIS_PORT": str(port)}
-    redis = OwnRedis(f"redis://127.0.0.1:{port}/0", port, env)
-    redis.run("start")
-    yield redis
-    redis.run("stop")
+def redis_of_our_own(tmp_path: Path) -> Iterator[LocalServer]:
+    with started(own_redis(tmp_path)) as redis:
+        yield redis
 
 
 async def test_redis_going_away_and_coming_back_loses_nothing(
-    infra: Infra, prefix: str, own_redis: OwnRedis
+    infra: Infra, prefix: str, redis_of_our_own: LocalServer
 ) -> None:
-    import redis.asyncio as aioredis
+    redis = redis_of_our_own
+    url = f"redis://127.0.0.1:{redis.port}/0"
 
-    load = traffic("redis", sessions=40, seed=12)
-    half = len(load.turns) // 2
-    async with running(infra, prefix, own_redis.url) as stack:
-        await send(stack.kafka, stack.topic_in, load.turns[:half])
-        await asyncio.sleep(0.5)
-        # Down with its data saved, as a restart for maintenance would: the services see
-        # refused connections until it is back, and must retry rather than skip or crash.
-        client = aioredis.Redis.from_url(own_redis.url)
+    # Down with its data saved, as a restart for maintenance would: the services see
+    # refused connections until it is back, and must retry rather than skip or crash.
+    async def shut_down() -> None:
+        client = aioredis.Redis.from_url(url)
         await client.shutdown(save=True)
         await client.aclose()
-        assert not _answers(own_redis.port)
-        await send(stack.kafka, stack.topic_in, load.turns[half:])
-        await asyncio.sleep(3.0)
-        assert stack.sup.crashed() == []
-        own_redis.run("start")
-        await settled(stack.collector, load)
-        check_outputs(stack.collector.out, load)
-        assert stack.sup.crashed() == []
+        assert not port_answers(redis.port)
 
+    async with running(infra, prefix, url) as stack:
 
-@dataclass
-class OwnKafka:
-    """A single-node broker of this test's own (the project's script, a temp data dir)."""
+        async def start() -> None:
+            assert stack.sup.crashed() == [], "a service died while Redis was down"
+            redis.run("start")
 
-    bootstrap: str
-    env: dict[str, str]
-
-    def run(self, command: str) -> None:
-        done = subprocess.run(
-            ["bash", str(ROOT / "deploy/local/kafka.sh"), command],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
+        load = traffic("redis", sessions=40, seed=12)
+        await survives(stack, load, outage=shut_down, recovery=start, down_for=3.0)
 
 
 @pytest.fixture
-def own_kafka(tmp_path: Path) -> Iterator[OwnKafka]:
-    port, controller = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
-    env |= {
-        "BATON_DATA_DIR": str(tmp_path),
-        "BATON_KAFKA_PORT": str(port),
-        "BATON_KAFKA_CONTROLLER_PORT": str(controller),
-        "BATON_KAFKA_HEAP_OPTS": "-Xmx384m -Xms128m",
-        "BATON_KAFKA_START_TIMEOUT": "120",
-    }
-    kafka = OwnKafka(f"127.0.0.1:{port}", env)
-    kafka.run("start")
-    yield kafka
-    kafka.run("stop")
+def kafka_of_our_own(tmp_path: Path) -> Iterator[LocalServer]:
+    with started(own_kafka(tmp_path)) as kafka:
+        yield kafka
 
 
 async def test_a_broker_restart_loses_nothing(
-    infra: Infra, own_kafka: OwnKafka, unique: str
+    infra: Infra, kafka_of_our_own: LocalServer, unique: str
 ) -> None:
-    load = traffic("broker", sessions=40, seed=13)
-    half = len(load.turns) // 2
-    own = Infra(own_kafka.bootstrap, infra.redis_url)
+    kafka = kafka_of_our_own
+    own = Infra(f"127.0.0.1:{kafka.port}", infra.redis_url)
     name = f"brk{unique[:6]}."
     await KafkaBus(own.kafka, topic_prefix=name).ensure_topics(
         [t.name for t in ALL_TOPICS], partitions=PARTITIONS
     )
-    async with running(own, name, infra.redis_url) as stack:
-        await send(stack.kafka, stack.topic_in, load.turns[:half])
-        await asyncio.sleep(0.5)
-        # A rolling upgrade of a one-node cluster: the broker stops cleanly and comes back
-        # on the same data while every service keeps running.
-        own_kafka.run("stop")
+
+    # A rolling upgrade of a one-node cluster: the broker stops cleanly and comes back on
+    # the same data while every service keeps running.
+    async def restart() -> None:
+        kafka.run("stop")
         await asyncio.sleep(2.0)
-        own_kafka.run("start")
-        await send(stack.kafka, stack.topic_in, load.turns[half:])
-        await settled(stack.collector, load, timeout=120)
-        check_outputs(stack.collector.out, load)
-        assert stack.sup.crashed() == []
+        kafka.run("start")
+
+    async def nothing() -> None:
+        return None
+
+    async with running(own, name, infra.redis_url) as stack:
+        load = traffic("broker", sessions=40, seed=13)
+        await survives(stack, load, outage=restart, recovery=nothing)

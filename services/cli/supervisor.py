@@ -66,25 +66,12 @@ class Supervisor:
         if self.procs[name].returncode is None:
             raise RuntimeError(f"service {name} is still running")
         await self._spawn(name)
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=1.0) as client:
-            while True:
-                if self.procs[name].returncode is not None:
-                    raise RuntimeError(f"service {name} exited with {self.procs[name].returncode}")
-                try:
-                    r = await client.get(f"http://127.0.0.1:{self.port(name)}/readyz")
-                    if r.status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"service {name} not ready after restart")
-                await asyncio.sleep(0.3)
+        await self.wait_ready(timeout, names=[name])
 
-    async def wait_ready(self, timeout: float = 90.0) -> None:
-        """Wait until every service's /readyz answers 200."""
+    async def wait_ready(self, timeout: float = 90.0, *, names: Sequence[str] = ()) -> None:
+        """Wait until each service's /readyz (every service's, unless named) answers 200."""
         deadline = time.monotonic() + timeout
-        pending = set(self.names)
+        pending = set(names or self.names)
         async with httpx.AsyncClient(timeout=1.0) as client:
             while pending:
                 for name in list(pending):

@@ -53,11 +53,9 @@ def _mood(sentiment: SentimentTrajectory) -> str:
     The label, not the sign of the score: a score the model calls neutral must not read as
     "positive" to the agent.
     """
-    latest = sentiment.points[-1].label.value if sentiment.points else None
-    if latest is None and sentiment.latest is not None:
-        latest = "negative" if sentiment.latest < 0 else "neutral"
+    mood = sentiment.points[-1].label.value if sentiment.points else "unknown"
     trend = " and worsening" if sentiment.worsening else ""
-    text = f"Mood is {latest}{trend} (latest {sentiment.latest:+.2f})."
+    text = f"Mood is {mood}{trend} (latest {sentiment.latest:+.2f})."
     frustrated = [str(p.seq) for p in sentiment.points if p.frustration]
     urgent = [str(p.seq) for p in sentiment.points if p.urgency]
     if frustrated:

@@ -93,6 +93,34 @@ class OutputReader:
         await self._consumer.stop()
 
 
+def staggered(
+    convs: Sequence[Sequence[ConversationTurn]],
+    *,
+    rate: float | None,
+    customer_turns: int,
+    gap_s: float,
+) -> list[ConversationTurn]:
+    """Order the turns as conversations that start one after another would arrive.
+
+    At ``rate`` customer turns/s, ``rate / customer_turns`` conversations start each second
+    and a conversation's customer turns come ``gap_s`` apart, so every stage of every
+    conversation, the escalating last turns included, is spread evenly over the phase (a
+    plain round-robin put every handoff in its last quarter). The bot answers each customer
+    turn at once. Flat out (no rate), it is a round-robin: every first turn, then every
+    second one, and so on.
+    """
+    window = len(convs)
+    if rate is not None:
+        window = min(window, max(1, round(rate / customer_turns * gap_s)))
+    slots: list[tuple[int, int, Sequence[ConversationTurn]]] = []
+    for i, conv in enumerate(convs):
+        for step in range(0, len(conv), 2):  # a customer turn and the bot's reply to it
+            k = step // 2
+            slots.append((i + k * window, k, conv[step : step + 2]))
+    slots.sort(key=lambda slot: (slot[0], slot[1]))
+    return [turn for _, _, pair in slots for turn in pair]
+
+
 async def run_phase(
     *,
     name: str,
@@ -106,6 +134,7 @@ async def run_phase(
     seed: int = 7,
     timeout_s: float = 120.0,
     tenant: str = "bench",
+    turn_gap_s: float = 1.0,
 ) -> PhaseResult:
     """Send interleaved conversations, at ``rate`` customer turns/s or flat out."""
     rng = random.Random(seed)
@@ -118,13 +147,7 @@ async def run_phase(
         for i, e in enumerate(plan)
     ]
     escalating = {c[0].session_id for c, e in zip(convs, plan, strict=True) if e}
-    # Interleave round-robin over sessions, a customer turn and the bot's reply to it at a
-    # time: the bot answers each turn as it comes, so replies are spread through the paced
-    # stream instead of arriving as one unpaced burst per round.
-    ordered: list[ConversationTurn] = []
-    for step in range(0, max(len(c) for c in convs), 2):
-        for c in convs:
-            ordered.extend(c[step : step + 2])
+    ordered = staggered(convs, rate=rate, customer_turns=customer_turns, gap_s=turn_gap_s)
     payloads = [(t, t.key, t.model_dump_json().encode()) for t in ordered]
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5

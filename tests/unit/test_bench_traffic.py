@@ -1,0 +1,49 @@
+"""The benchmark's traffic: sessions stay in order, and paced handoffs spread over the phase."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from services.bench.driver import staggered
+from services.bench.traffic import conversation
+from shared.schemas.events import ConversationTurn, Role
+
+
+def _convs(n: int) -> list[list[ConversationTurn]]:
+    rng = random.Random(3)
+    return [
+        conversation("t", f"s{i:03d}", customer_turns=4, escalate=i % 5 == 0, rng=rng)
+        for i in range(n)
+    ]
+
+
+def _customer_positions(ordered: list[ConversationTurn], seq: int) -> list[int]:
+    customers = [t for t in ordered if t.role is Role.CUSTOMER]
+    return [i for i, t in enumerate(customers) if t.seq == seq]
+
+
+def test_every_turn_once_each_session_in_order_each_reply_after_its_turn() -> None:
+    convs = _convs(60)
+    for rate in (None, 40.0):
+        ordered = staggered(convs, rate=rate, customer_turns=4, gap_s=1.0)
+        assert sorted(t.event_id for t in ordered) == sorted(t.event_id for c in convs for t in c)
+        by_session: dict[str, list[int]] = {}
+        for t in ordered:
+            by_session.setdefault(t.session_id, []).append(t.seq)
+        assert all(seqs == sorted(seqs) for seqs in by_session.values())
+        for before, after in itertools.pairwise(ordered):
+            if after.role is Role.BOT:
+                assert (before.session_id, before.seq) == (after.session_id, after.seq - 1)
+
+
+def test_paced_last_turns_spread_over_the_phase_flat_out_they_come_last() -> None:
+    convs = _convs(200)
+    total = 200 * 4
+    # 40 customer turns/s, 4 per conversation: 10 conversations start each second.
+    paced = _customer_positions(staggered(convs, rate=40.0, customer_turns=4, gap_s=1.0), 7)
+    assert paced[0] < total * 0.1  # the first conversations end within seconds
+    gaps = [b - a for a, b in itertools.pairwise(paced)]
+    assert max(gaps) <= 8  # and the rest keep ending, a few turns apart, to the end
+    rounds = _customer_positions(staggered(convs, rate=None, customer_turns=4, gap_s=1.0), 7)
+    assert rounds == list(range(total - 200, total))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import itertools
+import json
 import os
 import sys
 import time
@@ -32,6 +33,7 @@ async def bench(
     # The run's topics, consumer groups, Redis queues and tenant (hence every session and
     # history key) all carry this name, so everything it made can be removed afterwards.
     print(f"[bench] run bench{run}: topics bench{run}.*, tenant bench{run}", flush=True)
+    before = _speed_probe()
     try:
         return await _phases(
             boot,
@@ -44,6 +46,11 @@ async def bench(
     finally:
         await drop_topics(boot, f"bench{run}.")
         await drop_keys(settings.redis_url, f"*bench{run}*")
+        print(
+            f"[machine] speed probe {before:.0f} ms before the run, {_speed_probe():.0f} ms after"
+            " (a fixed Python workload, lower is faster: compare runs by it)",
+            flush=True,
+        )
 
 
 async def _phases(
@@ -100,11 +107,11 @@ async def _phases(
         )
         after = sup.cpu_seconds()
         driver = time.process_time() - driver_before
-        busy = _busy_share(machine_before, _machine_ticks())
+        machine = _machine_line(paced.name, machine_before, _machine_ticks())
         print(report(paced), flush=True)
         print(_cpu_line(paced.name, before, after, paced.turns, driver=driver), flush=True)
-        if busy is not None:
-            print(f"[{paced.name}] machine CPU busy {busy:.0%} (all cores)", flush=True)
+        if machine is not None:
+            print(machine, flush=True)
         await asyncio.sleep(SETTLE_SECONDS)
         before = sup.cpu_seconds()
         throughput = await run_phase(
@@ -173,28 +180,54 @@ async def _phases(
     return [*results, relay]
 
 
+def _speed_probe() -> float:
+    """Milliseconds a fixed pure-Python workload takes: the machine's speed right now.
+
+    On a shared virtual machine the same code runs faster or slower from one run to the
+    next; printing this beside the figures tells a slow machine from a slow change.
+    """
+    record = {"session_id": "s-000001", "seq": 7, "text": "where is my order 12345", "n": 1.5}
+    started = time.perf_counter()
+    for i in range(20_000):
+        record["seq"] = i
+        json.loads(json.dumps(record))
+    return (time.perf_counter() - started) * 1000
+
+
 def _restore_priority(priority: int) -> None:
     """Give a relay the services' priority, not the generator's (where the OS allows it)."""
     with contextlib.suppress(PermissionError):
         os.setpriority(os.PRIO_PROCESS, 0, priority)
 
 
-def _machine_ticks() -> tuple[int, int] | None:
-    """(busy, total) CPU ticks of the whole machine, where /proc/stat exists."""
+def _machine_ticks() -> tuple[int, int, int] | None:
+    """(busy, total, stolen) CPU ticks of the whole machine, where /proc/stat exists."""
     try:
         with open("/proc/stat", encoding="ascii") as stat:
             fields = [int(x) for x in stat.readline().split()[1:]]
     except (OSError, ValueError):
         return None
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    steal = fields[7] if len(fields) > 7 else 0
+    # /proc/stat's guest columns are already counted in user time.
+    total = sum(fields[:8])
+    return total - idle, total, steal
 
 
-def _busy_share(start: tuple[int, int] | None, end: tuple[int, int] | None) -> float | None:
-    """How busy the machine was between two readings: near 100 %, queues build."""
+def _machine_line(
+    name: str, start: tuple[int, int, int] | None, end: tuple[int, int, int] | None
+) -> str | None:
+    """How busy the machine was, and how much of it a hypervisor took (steal).
+
+    Near 100 % busy, queues build. Steal is CPU time the virtual machine wanted but its host
+    gave to someone else: the usual reason identical runs differ on shared machines.
+    """
     if start is None or end is None or end[1] == start[1]:
         return None
-    return (end[0] - start[0]) / (end[1] - start[1])
+    total = end[1] - start[1]
+    busy = (end[0] - start[0]) / total
+    steal = (end[2] - start[2]) / total
+    return f"[{name}] machine CPU busy {busy:.0%} (all cores), stolen by the host {steal:.1%}"
 
 
 def _cpu_line(

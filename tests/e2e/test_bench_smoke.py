@@ -60,6 +60,8 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
         assert int(rate.group(1).replace(",", "")) > 0
     assert re.search(r"\[baton-40/s\] turn->packet +p50 [\d.]+ ms +p99 [\d.]+ ms", text), text
     assert "ms CPU per customer turn" in text
+    assert re.search(r"\[baton-40/s\] machine CPU busy \d+% .* stolen by the host [\d.]+%", text)
+    assert re.search(r"\[machine\] speed probe \d+ ms before the run, \d+ ms after", text)
     assert re.search(r"\[ratio\] baton .* = \d+\.\d\d", text)
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
     run = re.search(r"\[bench\] run (bench[0-9a-f]+):", text)

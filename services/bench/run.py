@@ -46,6 +46,7 @@ async def bench(
     finally:
         await drop_topics(boot, f"bench{run}.")
         await drop_keys(settings.redis_url, f"*bench{run}*")
+        await asyncio.sleep(SETTLE_SECONDS)  # the broker deletes the topics in the background
         print(
             f"[machine] speed probe {before:.0f} ms before the run, {_speed_probe():.0f} ms after"
             " (a fixed Python workload, lower is faster: compare runs by it)",

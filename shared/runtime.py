@@ -99,6 +99,9 @@ class StreamApp:
     # Topics whose rejects this app dead-letters. Several services read the input topic;
     # only one of them reports each bad record, so the DLQ holds it once.
     dead_letters_for: frozenset[str] | None = None
+    # Records the app has no use for, known from topic and headers: neither decoded nor
+    # handled, but committed with the rest.
+    skip: Callable[[Record], bool] | None = None
 
 
 @dataclass
@@ -229,7 +232,10 @@ class StreamRunner:
 
     async def _process(self, records: Sequence[Record], publisher: Publisher) -> _Flight:
         started = time.perf_counter()
-        good, bad = self._decoder.split(records)
+        skip = self.app.skip
+        good, bad = self._decoder.split(
+            records if skip is None else [r for r in records if not skip(r)]
+        )
         owned = self.app.dead_letters_for
         bad = [(r, why) for r, why in bad if owned is None or r.topic in owned]
         out = [

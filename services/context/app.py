@@ -10,7 +10,7 @@ import httpx
 
 from services.context.handlers import Deps, after_publish, handle, sweeper
 from services.context.settings import ContextSettings
-from shared.bus.base import Message, Publisher
+from shared.bus.base import Message, Publisher, Record
 from shared.bus.codec import to_message
 from shared.customers.crm import (
     CustomerDirectory,
@@ -24,7 +24,15 @@ from shared.observability import ReadinessCheck
 from shared.policy.store import PolicyStore
 from shared.runtime import StreamApp
 from shared.schemas.envelope import Envelope
-from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, INTENTS, SENTIMENTS, topic_for
+from shared.schemas.events import Action
+from shared.schemas.topics import (
+    ACTION_HEADER,
+    CONVERSATION_EVENTS,
+    DECISIONS,
+    INTENTS,
+    SENTIMENTS,
+    topic_for,
+)
 from shared.state.base import StateStore
 from shared.state.redis import RedisStateStore
 
@@ -46,7 +54,19 @@ def build_app(deps: Deps) -> StreamApp:
         after_publish=published,
         background=(sweep,),
         dead_letters_for=frozenset({DECISIONS.name}),
+        skip=not_a_handoff,
     )
+
+
+def not_a_handoff(record: Record) -> bool:
+    """A decision that says it does not transfer: nothing here to store or build.
+
+    A decision without the header (from an older escalation service) is decoded as before.
+    """
+    if record.topic != DECISIONS.name:
+        return False
+    action = dict(record.headers).get(ACTION_HEADER)
+    return action is not None and action != Action.TRANSFER.value.encode()
 
 
 def deps_for(settings: ContextSettings, store: StateStore, directory: CustomerDirectory) -> Deps:

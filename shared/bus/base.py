@@ -17,6 +17,7 @@ class Record:
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class Message:
     topic: str
     key: bytes
     value: bytes
+    # Kafka headers: facts a consumer can act on without decoding the value.
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 class Publisher(Protocol):

@@ -80,8 +80,9 @@ def encode(event: BaseModel) -> bytes:
 
 
 def to_message(topic: Topic, event: Envelope) -> Message:
-    """Address an event to a topic, keyed by its session."""
-    return Message(topic.name, event.key, encode(event))
+    """Address an event to a topic, keyed by its session, with the topic's headers."""
+    headers = topic.headers(event) if topic.headers is not None else ()
+    return Message(topic.name, event.key, encode(event), headers)
 
 
 def dead_letter(record: Record, *, reason: str, error: str, service: str) -> Message:

@@ -66,7 +66,9 @@ class KafkaPublisher:
 
     async def send(self, messages: Sequence[Message]) -> Awaitable[None]:
         futures = [
-            await self._producer.send(self._prefix + m.topic, value=m.value, key=m.key)
+            await self._producer.send(
+                self._prefix + m.topic, value=m.value, key=m.key, headers=list(m.headers) or None
+            )
             for m in messages
         ]
         return _all_of(futures)
@@ -110,14 +112,16 @@ class KafkaSubscription:
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
         records: list[Record] = []
         for tp, messages in batches.items():
+            topic = tp.topic[len(self._prefix) :]
             records.extend(
                 Record(
-                    tp.topic[len(self._prefix) :],
+                    topic,
                     tp.partition,
                     m.offset,
                     m.key,
                     m.value or b"",
                     m.timestamp,
+                    tuple(m.headers) if m.headers else (),
                 )
                 for m in messages
             )

@@ -26,7 +26,9 @@ class MemoryBroker:
         self.ensure(message.topic)
         parts = self.topics[message.topic]
         p = zlib.crc32(message.key) % len(parts)
-        parts[p].append(Record(message.topic, p, len(parts[p]), message.key, message.value, 0))
+        parts[p].append(
+            Record(message.topic, p, len(parts[p]), message.key, message.value, 0, message.headers)
+        )
         self._changed.set()
 
     def records(self, topic: str) -> list[Record]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -30,6 +32,8 @@ from shared.schemas.events import (
     SlaBreached,
 )
 
+Headers = tuple[tuple[str, bytes], ...]
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -37,6 +41,20 @@ class Topic:
     carries: tuple[type[BaseModel], ...]
     public: bool
     description: str
+    # Kafka headers each message carries, from its event: what a consumer may act on
+    # (skip, route) before decoding the value.
+    headers: Callable[[Any], Headers] | None = None
+
+
+# The decision's action, so the context service can pass over the decisions that do not
+# hand off (most of them) without decoding them.
+ACTION_HEADER = "baton-action"
+
+
+def _action_header(event: BaseModel) -> Headers:
+    if not isinstance(event, EscalationDecided):
+        return ()
+    return ((ACTION_HEADER, event.action.value.encode()),)
 
 
 CONVERSATION_EVENTS = Topic(
@@ -88,7 +106,9 @@ DECISIONS = Topic(
     "baton.escalation.decided",
     (EscalationDecided,),
     public=False,
-    description="Internal: one decision per fully analysed customer turn.",
+    description="Internal: one decision per fully analysed customer turn "
+    f"(header `{ACTION_HEADER}`: its action).",
+    headers=_action_header,
 )
 
 CONNECTOR_EVENTS = Topic(

@@ -103,3 +103,35 @@ async def test_publisher_keeps_order_per_key_and_sends_records_larger_than_a_bat
     for m in messages:
         want.setdefault(m.key, []).append(m.value)
     assert got == want
+
+
+async def test_headers_travel_with_messages_through_the_broker(infra: Infra) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(infra.kafka, topic_prefix=prefix)
+    await bus.ensure_topics(["h"], partitions=1)
+    publisher = bus.publisher(client_id="t")
+    await publisher.start()
+    try:
+        await publisher.publish(
+            [
+                Message("h", b"k", b"1", (("baton-action", b"transfer"), ("x", b""))),
+                Message("h", b"k", b"2"),
+            ]
+        )
+    finally:
+        await publisher.stop()
+    sub = bus.subscription(["h"], group=f"{prefix}g", client_id="t")
+    await sub.start()
+    got = []
+    try:
+        for _ in range(50):
+            got += await sub.poll(max_records=10, timeout_ms=200)
+            if len(got) >= 2:
+                break
+    finally:
+        await sub.stop()
+        await drop_topics(infra.kafka, prefix)
+    assert [(r.value, r.headers) for r in got] == [
+        (b"1", (("baton-action", b"transfer"), ("x", b""))),
+        (b"2", ()),
+    ]

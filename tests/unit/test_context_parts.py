@@ -8,8 +8,12 @@ from pathlib import Path
 
 import httpx
 
+from services.context.app import not_a_handoff
 from services.context.summary import summarise
 from services.context.trajectory import slope, trajectory
+from shared.bus.base import Message, Record
+from shared.bus.codec import encode, to_message
+from shared.bus.memory import MemoryBroker
 from shared.customers.crm import (
     HttpCustomerDirectory,
     LayeredDirectory,
@@ -17,7 +21,14 @@ from shared.customers.crm import (
     read_export,
 )
 from shared.customers.history import SessionHistory, is_repeat_contact
-from shared.schemas.events import PastSession, SentimentLabel, TurnSentiment
+from shared.schemas.events import (
+    Action,
+    EscalationDecided,
+    PastSession,
+    SentimentLabel,
+    TurnSentiment,
+)
+from shared.schemas.topics import ACTION_HEADER, DECISIONS, INTENTS
 from shared.state.memory import MemoryStateStore
 
 
@@ -153,3 +164,26 @@ def test_summary_reports_the_model_s_label_and_the_turns_with_frustration() -> N
     )
     assert "Mood is positive (latest +0.60)." in calm
     assert "Frustration" not in calm and "Urgency" not in calm
+
+
+def test_context_passes_over_decisions_that_do_not_hand_off_by_their_header() -> None:
+    broker = MemoryBroker(partitions=1)
+
+    def record_of(message: Message) -> Record:
+        broker.append(message)
+        return broker.records(message.topic)[-1]
+
+    def decision(action: Action) -> EscalationDecided:
+        return EscalationDecided(tenant_id="t", session_id="s", seq=1, action=action)
+
+    continuing = record_of(to_message(DECISIONS, decision(Action.CONTINUE)))
+    offering = record_of(to_message(DECISIONS, decision(Action.OFFER_HUMAN)))
+    transfer = record_of(to_message(DECISIONS, decision(Action.TRANSFER)))
+    assert dict(continuing.headers) == {ACTION_HEADER: b"continue"}
+    assert not_a_handoff(continuing) and not_a_handoff(offering)
+    assert not not_a_handoff(transfer)
+    # Without the header (an older producer), or on another topic: decoded as ever.
+    bare = Message(DECISIONS.name, b"s", encode(decision(Action.CONTINUE)))
+    assert not not_a_handoff(record_of(bare))
+    other = Message(INTENTS.name, b"s", b"{}", ((ACTION_HEADER, b"continue"),))
+    assert not not_a_handoff(record_of(other))

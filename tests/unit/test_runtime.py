@@ -172,3 +172,23 @@ async def test_a_periodic_task_outlives_outages_and_bugs_and_backs_off_while_dow
     assert gaps[0] >= 0.19 and gaps[1] >= 0.39 and gaps[2] >= 0.49
     # A bug is not an outage: the normal interval again, and the loop goes on.
     assert gaps[3] < 0.3
+
+
+async def test_skipped_records_are_committed_but_never_decoded_or_handled() -> None:
+    bus, seen, stop = MemoryBus(MemoryBroker(partitions=1)), list[int](), asyncio.Event()
+    app = echo_app(seen)
+    app.skip = lambda r: dict(r.headers).get("skip") == b"1"
+    for seq in range(1, 5):
+        turn = ConversationTurn(
+            tenant_id="t", session_id="s", seq=seq, role=Role.CUSTOMER, text="x"
+        )
+        headers = (("skip", b"1"),) if seq % 2 else ()
+        bus.broker.append(Message(CONVERSATION_EVENTS.name, turn.key, encode(turn), headers))
+    # Not even valid JSON: decoding it would dead-letter it.
+    bus.broker.append(Message(CONVERSATION_EVENTS.name, b"s", b"{not json", (("skip", b"1"),)))
+    task = asyncio.create_task(StreamRunner(app, bus, group_prefix="t", timeout_ms=5).run(stop))
+    await wait_until(lambda: committed(bus) == 5)
+    stop.set()
+    await task
+    assert seen == [2, 4]
+    assert bus.broker.records(DLQ.name) == []

@@ -66,7 +66,10 @@ def not_a_handoff(record: Record) -> bool:
     if record.topic != DECISIONS.name:
         return False
     action = dict(record.headers).get(ACTION_HEADER)
-    return action is not None and action != Action.TRANSFER.value.encode()
+    return action is not None and action != _TRANSFER
+
+
+_TRANSFER = Action.TRANSFER.value.encode()
 
 
 def deps_for(settings: ContextSettings, store: StateStore, directory: CustomerDirectory) -> Deps:

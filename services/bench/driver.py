@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -36,6 +37,14 @@ class PhaseResult:
     @property
     def turns_per_s(self) -> float:
         return self.turns / self.seconds if self.seconds else 0.0
+
+
+class Pausable(Protocol):
+    """Processes the bench can stop and continue (SIGSTOP / SIGCONT)."""
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -135,8 +144,17 @@ async def run_phase(
     timeout_s: float = 120.0,
     tenant: str = "bench",
     turn_gap_s: float = 1.0,
+    hold: Pausable | None = None,
 ) -> PhaseResult:
-    """Send interleaved conversations, at ``rate`` customer turns/s or flat out."""
+    """Send interleaved conversations, at ``rate`` customer turns/s or flat out.
+
+    With ``hold``, the pipeline is paused while every turn is written, and the clock starts
+    when it resumes: it then drains a backlog with the load generator idle, so the figure is
+    the pipeline's own capacity, not what is left of two cores after the generator's share.
+    Latencies then count from the resume, and include the wait in the backlog.
+    """
+    if hold is not None and rate is not None:
+        raise ValueError("a held phase is sent all at once: no rate")
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:6]
     plan = [rng.random() < escalate_share for _ in range(conversations)]
@@ -154,28 +172,17 @@ async def run_phase(
     )
     await producer.start()
     sent_at: dict[tuple[str, int], float] = {}
-    first_turn_at: dict[str, float] = {}
     customer_total = sum(1 for t, _, _ in payloads if t.role is Role.CUSTOMER)
-    t0 = time.perf_counter()
-    sent_customer = 0
-    pending = []
-    for turn, key, value in payloads:
-        if rate is not None and turn.role is Role.CUSTOMER:
-            target = t0 + sent_customer / rate
-            delay = target - time.perf_counter()
-            if delay > 0.002:
-                await asyncio.sleep(delay)
-        now = time.perf_counter()
-        if turn.role is Role.CUSTOMER:
-            sent_customer += 1
-            sent_at[(turn.session_id, turn.seq)] = now
-        first_turn_at.setdefault(turn.session_id, now)
-        pending.append(await producer.send(topic_in, value=value, key=key))
-        if len(pending) >= 2000:
-            await asyncio.gather(*pending)
-            pending = []
-    await asyncio.gather(*pending)
-    await producer.stop()
+    if hold is not None:
+        hold.pause()
+    try:
+        t0 = time.perf_counter()
+        await _send(producer, topic_in, payloads, rate, sent_at)
+    finally:
+        if hold is not None:
+            t0 = time.perf_counter()
+            sent_at = dict.fromkeys(sent_at, t0)
+            hold.resume()
     deadline = time.perf_counter() + timeout_s
     while time.perf_counter() < deadline:
         if sum(1 for k in sent_at if k in reader.decided) >= customer_total:
@@ -208,6 +215,35 @@ async def run_phase(
     ]
     result.packets = len(result.packet_latency_ms)
     return result
+
+
+async def _send(
+    producer: AIOKafkaProducer,
+    topic: str,
+    payloads: Sequence[tuple[ConversationTurn, bytes, bytes]],
+    rate: float | None,
+    sent_at: dict[tuple[str, int], float],
+) -> None:
+    """Send every turn, customer turns paced at ``rate``; note when each customer turn left."""
+    t0 = time.perf_counter()
+    sent_customer = 0
+    pending = []
+    try:
+        for turn, key, value in payloads:
+            if rate is not None and turn.role is Role.CUSTOMER:
+                delay = t0 + sent_customer / rate - time.perf_counter()
+                if delay > 0.002:
+                    await asyncio.sleep(delay)
+            if turn.role is Role.CUSTOMER:
+                sent_customer += 1
+                sent_at[(turn.session_id, turn.seq)] = time.perf_counter()
+            pending.append(await producer.send(topic, value=value, key=key))
+            if len(pending) >= 2000:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
 
 
 def report(result: PhaseResult) -> str:

@@ -6,13 +6,21 @@ import asyncio
 import contextlib
 import functools
 import itertools
-import json
 import os
+import signal
 import sys
 import time
 import uuid
 
 from services.bench.driver import OutputReader, PhaseResult, report, run_phase
+from services.bench.machine import (
+    cpu_line,
+    cpu_of,
+    infra_pids,
+    machine_line,
+    machine_ticks,
+    speed_probe,
+)
 from services.cli.supervisor import Supervisor
 from shared.bus.kafka import KafkaBus, drop_topics
 from shared.config import BatonSettings
@@ -33,7 +41,7 @@ async def bench(
     # The run's topics, consumer groups, Redis queues and tenant (hence every session and
     # history key) all carry this name, so everything it made can be removed afterwards.
     print(f"[bench] run bench{run}: topics bench{run}.*, tenant bench{run}", flush=True)
-    before = _speed_probe()
+    before = speed_probe()
     try:
         return await _phases(
             boot,
@@ -48,7 +56,7 @@ async def bench(
         await drop_keys(settings.redis_url, f"*bench{run}*")
         await asyncio.sleep(SETTLE_SECONDS)  # the broker deletes the topics in the background
         print(
-            f"[machine] speed probe {before:.0f} ms before the run, {_speed_probe():.0f} ms after"
+            f"[machine] speed probe {before:.0f} ms before the run, {speed_probe():.0f} ms after"
             " (a fixed Python workload, lower is faster: compare runs by it)",
             flush=True,
         )
@@ -97,34 +105,38 @@ async def _phases(
         # Steady traffic first, from a rested pipeline: after a flood, its tail is still being
         # digested for a while and would be measured as latency at 500/s.
         n_latency = max(1, int(latency_rate * latency_seconds / 4))
-        before = sup.cpu_seconds()
-        driver_before = time.process_time()
-        machine_before = _machine_ticks()
+        infra = infra_pids()
+        meter = _Meter(sup, infra)
         paced = await run_phase(
             name=f"baton-{latency_rate:.0f}/s",
             conversations=n_latency,
             rate=latency_rate,
             **common,  # type: ignore[arg-type]
         )
-        after = sup.cpu_seconds()
-        driver = time.process_time() - driver_before
-        machine = _machine_line(paced.name, machine_before, _machine_ticks())
         print(report(paced), flush=True)
-        print(_cpu_line(paced.name, before, after, paced.turns, driver=driver), flush=True)
-        if machine is not None:
-            print(machine, flush=True)
+        meter.print(paced)
         await asyncio.sleep(SETTLE_SECONDS)
-        before = sup.cpu_seconds()
+        meter = _Meter(sup, infra)
         throughput = await run_phase(
             name="baton-max",
             conversations=conversations,
             rate=None,
             **common,  # type: ignore[arg-type]
         )
-        after = sup.cpu_seconds()
         print(report(throughput), flush=True)
-        print(_cpu_line(throughput.name, before, after, throughput.turns), flush=True)
-        results += [throughput, paced]
+        meter.print(throughput)
+        await asyncio.sleep(SETTLE_SECONDS)
+        meter = _Meter(sup, infra)
+        drain = await run_phase(
+            name="baton-drain",
+            conversations=conversations,
+            rate=None,
+            hold=sup,
+            **common,  # type: ignore[arg-type]
+        )
+        print(_drain_line(drain), flush=True)
+        meter.print(drain)
+        results += [throughput, paced, drain]
         await reader.stop()
     finally:
         await sup.stop()
@@ -160,6 +172,14 @@ async def _phases(
             **relay_common,  # type: ignore[arg-type]
         )
         relay.packet_latency_ms = []
+        await asyncio.sleep(SETTLE_SECONDS)
+        relay_drain = await run_phase(
+            name="relay-drain",
+            conversations=conversations,
+            rate=None,
+            hold=_Processes(procs),
+            **relay_common,  # type: ignore[arg-type]
+        )
         await reader.stop()
     finally:
         for p in procs:
@@ -178,78 +198,67 @@ async def _phases(
         f" = {ratio:.2f}",
         flush=True,
     )
-    return [*results, relay]
+    print(_drain_line(relay_drain), flush=True)
+    ratio = drain.turns_per_s / relay_drain.turns_per_s if relay_drain.turns_per_s else float("nan")
+    print(
+        f"[ratio-drain] baton {drain.turns_per_s:,.0f} turns/s / "
+        f"relay {relay_drain.turns_per_s:,.0f} turns/s = {ratio:.2f}",
+        flush=True,
+    )
+    return [*results, relay, relay_drain]
 
 
-def _speed_probe() -> float:
-    """Milliseconds a fixed pure-Python workload takes: the machine's speed right now.
+def _drain_line(result: PhaseResult) -> str:
+    return (
+        f"[{result.name}] {result.turns_per_s:,.0f} turns/s draining a backlog of "
+        f"{result.turns} customer turns, load generator idle ({result.decisions} decisions "
+        f"in {result.seconds:.2f} s)"
+    )
 
-    On a shared virtual machine the same code runs faster or slower from one run to the
-    next; printing this beside the figures tells a slow machine from a slow change.
-    """
-    record = {"session_id": "s-000001", "seq": 7, "text": "where is my order 12345", "n": 1.5}
-    started = time.perf_counter()
-    for i in range(20_000):
-        record["seq"] = i
-        json.loads(json.dumps(record))
-    return (time.perf_counter() - started) * 1000
+
+class _Processes:
+    """The relay processes, paused and resumed together like the services."""
+
+    def __init__(self, procs: list[asyncio.subprocess.Process]) -> None:
+        self._procs = procs
+
+    def pause(self) -> None:
+        for p in self._procs:
+            if p.returncode is None:
+                p.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for p in self._procs:
+            if p.returncode is None:
+                p.send_signal(signal.SIGCONT)
+
+
+class _Meter:
+    """CPU used by the services, the broker, Redis and the load generator over one phase."""
+
+    def __init__(self, sup: Supervisor, infra: dict[str, int]) -> None:
+        self._sup = sup
+        self._infra = infra
+        self._services = sup.cpu_seconds()
+        self._others = self._other_cpu()
+        self._machine = machine_ticks()
+
+    def _other_cpu(self) -> dict[str, float]:
+        return {**cpu_of(self._infra), "load generator": time.process_time()}
+
+    def print(self, result: PhaseResult) -> None:
+        services = self._sup.cpu_seconds()
+        others = {n: v - self._others[n] for n, v in self._other_cpu().items()}
+        print(cpu_line(result.name, self._services, services, result.turns, others=others))
+        machine = machine_line(result.name, self._machine, machine_ticks())
+        if machine is not None:
+            print(machine, flush=True)
 
 
 def _restore_priority(priority: int) -> None:
     """Give a relay the services' priority, not the generator's (where the OS allows it)."""
     with contextlib.suppress(PermissionError):
         os.setpriority(os.PRIO_PROCESS, 0, priority)
-
-
-def _machine_ticks() -> tuple[int, int, int] | None:
-    """(busy, total, stolen) CPU ticks of the whole machine, where /proc/stat exists."""
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            fields = [int(x) for x in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    steal = fields[7] if len(fields) > 7 else 0
-    # /proc/stat's guest columns are already counted in user time.
-    total = sum(fields[:8])
-    return total - idle, total, steal
-
-
-def _machine_line(
-    name: str, start: tuple[int, int, int] | None, end: tuple[int, int, int] | None
-) -> str | None:
-    """How busy the machine was, and how much of it a hypervisor took (steal).
-
-    Near 100 % busy, queues build. Steal is CPU time the virtual machine wanted but its host
-    gave to someone else: the usual reason identical runs differ on shared machines.
-    """
-    if start is None or end is None or end[1] == start[1]:
-        return None
-    total = end[1] - start[1]
-    busy = (end[0] - start[0]) / total
-    steal = (end[2] - start[2]) / total
-    return f"[{name}] machine CPU busy {busy:.0%} (all cores), stolen by the host {steal:.1%}"
-
-
-def _cpu_line(
-    name: str,
-    before: dict[str, float],
-    after: dict[str, float],
-    turns: int,
-    *,
-    driver: float | None = None,
-) -> str:
-    """CPU per service over a phase, and per customer turn: what a faster service saves."""
-    used = {n: after[n] - before[n] for n in after}
-    per_turn = sum(used.values()) / turns * 1000 if turns else float("nan")
-    line = (
-        f"[{name}] CPU s per service: "
-        + ", ".join(f"{n} {v:.2f}" for n, v in used.items())
-        + f"; {per_turn:.2f} ms CPU per customer turn"
-    )
-    if driver is not None:  # shares the two cores; in production the load comes from elsewhere
-        line += f"; load generator {driver:.2f} s"
-    return line
 
 
 def _p(result: PhaseResult, q: float) -> float:

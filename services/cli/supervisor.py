@@ -61,6 +61,18 @@ class Supervisor:
             proc.kill()
         await proc.wait()
 
+    def pause(self) -> None:
+        """SIGSTOP every service: they keep their connections and state but do no work."""
+        for proc in self.procs.values():
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT every paused service."""
+        for proc in self.procs.values():
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGCONT)
+
     async def restart(self, name: str, timeout: float = 90.0) -> None:
         """Start a stopped service again and wait until it is ready."""
         if self.procs[name].returncode is None:

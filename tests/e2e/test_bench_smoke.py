@@ -54,7 +54,7 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     out, _ = await asyncio.wait_for(proc.communicate(), 240)
     text = out.decode()
     assert proc.returncode == 0, text[-2000:]
-    for phase in ("baton-40/s", "baton-max", "relay-max"):
+    for phase in ("baton-40/s", "baton-max", "baton-drain", "relay-max", "relay-drain"):
         rate = re.search(rf"\[{re.escape(phase)}\] ([\d,]+) turns/s", text)
         assert rate is not None, f"no turns/s line for {phase}:\n{text[-2000:]}"
         assert int(rate.group(1).replace(",", "")) > 0
@@ -63,6 +63,10 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     assert re.search(r"\[baton-40/s\] machine CPU busy \d+% .* stolen by the host [\d.]+%", text)
     assert re.search(r"\[machine\] speed probe \d+ ms before the run, \d+ ms after", text)
     assert re.search(r"\[ratio\] baton .* = \d+\.\d\d", text)
+    # The held phase resumed the pipeline: every one of its 160 customer turns was decided.
+    assert re.search(r"\[baton-drain\] [\d,]+ turns/s draining .* \(160 decisions in", text), text
+    assert re.search(r"\[ratio-drain\] baton .* = \d+\.\d\d", text)
+    assert re.search(r"\[baton-max\] CPU s per service: .*sharing the cores: .*load generator", text)
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
     run = re.search(r"\[bench\] run (bench[0-9a-f]+):", text)
     assert run is not None, text[:2000]

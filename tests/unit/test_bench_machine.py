@@ -1,0 +1,49 @@
+"""The bench's machine accounting: finding the broker and Redis, and what it prints."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from services.bench.machine import cpu_line, infra_pids, machine_line, process_cpu
+
+
+def _proc(root: Path, pid: int, cmdline: bytes) -> None:
+    (root / str(pid)).mkdir()
+    (root / str(pid) / "cmdline").write_bytes(cmdline)
+
+
+def test_infra_pids_finds_the_broker_and_redis_by_command_line(tmp_path: Path) -> None:
+    _proc(tmp_path, 11, b"java\x00-cp\x00libs/*\x00kafka.Kafka\x00server.properties\x00")
+    _proc(tmp_path, 12, b"redis-server 127.0.0.1:6379\x00")
+    _proc(tmp_path, 13, b"python\x00-m\x00services.cli\x00run\x00intent\x00")
+    (tmp_path / "self").mkdir()  # not a pid: ignored
+    assert infra_pids(tmp_path) == {"kafka": 11, "redis": 12}
+
+
+def test_infra_pids_is_empty_without_proc(tmp_path: Path) -> None:
+    assert infra_pids(tmp_path / "absent") == {}
+
+
+def test_process_cpu_reads_this_process_and_nan_for_a_missing_one() -> None:
+    assert process_cpu(os.getpid()) >= 0.0
+    assert process_cpu(2**22 + 12345) != process_cpu(2**22 + 12345)  # NaN
+
+
+def test_cpu_line_reports_per_turn_cost_and_what_shares_the_cores() -> None:
+    line = cpu_line(
+        "baton-max",
+        {"intent": 1.0, "context": 2.0},
+        {"intent": 2.5, "context": 4.5},
+        turns=2000,
+        others={"kafka": 0.75, "load generator": 1.25},
+    )
+    assert "intent 1.50, context 2.50" in line
+    assert "2.00 ms CPU per customer turn" in line  # (1.5 + 2.5) s / 2000 turns
+    assert line.endswith("sharing the cores: kafka 0.75 s, load generator 1.25 s")
+
+
+def test_machine_line_gives_busy_and_stolen_shares() -> None:
+    line = machine_line("p", (100, 1000, 0), (250, 1200, 10))
+    assert line == "[p] machine CPU busy 75% (all cores), stolen by the host 5.0%"
+    assert machine_line("p", None, (1, 2, 0)) is None

@@ -66,7 +66,8 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     # The held phase resumed the pipeline: every one of its 160 customer turns was decided.
     assert re.search(r"\[baton-drain\] [\d,]+ turns/s draining .* \(160 decisions in", text), text
     assert re.search(r"\[ratio-drain\] baton .* = \d+\.\d\d", text)
-    assert re.search(r"\[baton-max\] CPU s per service: .*sharing the cores: .*load generator", text)
+    shared = r"\[baton-max\] CPU s per service: .*sharing the cores: .*load generator"
+    assert re.search(shared, text), text
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
     run = re.search(r"\[bench\] run (bench[0-9a-f]+):", text)
     assert run is not None, text[:2000]

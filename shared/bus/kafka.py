@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner, murmur2
+from aiokafka.producer.message_accumulator import BatchBuilder
 
 from shared.bus.base import Message, Record
 from shared.config import BatonSettings
@@ -65,12 +66,31 @@ class KafkaPublisher:
         await (await self.send(messages))
 
     async def send(self, messages: Sequence[Message]) -> Awaitable[None]:
-        futures = [
-            await self._producer.send(
-                self._prefix + m.topic, value=m.value, key=m.key, headers=list(m.headers) or None
-            )
-            for m in messages
-        ]
+        """Queue the messages, one record batch per partition, in order within each.
+
+        aiokafka's per-message ``send`` costs about 15 µs of Python a message (a future and
+        an accumulator entry each); building the partition's batch directly costs about 3.
+        """
+        batches: dict[tuple[str, int], BatchBuilder] = {}
+        futures: list[asyncio.Future[object]] = []
+        known: dict[str, list[int]] = {}
+        for m in messages:
+            topic = self._prefix + m.topic
+            partitions = known.get(topic)
+            if partitions is None:
+                partitions = known[topic] = sorted(await self._producer.partitions_for(topic))
+            tp = (topic, self._partitioner(m.key, partitions, partitions))
+            batch = batches.get(tp)
+            if batch is None:
+                batch = batches[tp] = self._producer.create_batch()
+            headers = list(m.headers)
+            if batch.append(key=m.key, value=m.value, timestamp=None, headers=headers) is None:
+                # Full: queue it (order within the partition is kept) and start the next.
+                futures.append(await self._producer.send_batch(batch, tp[0], partition=tp[1]))
+                batch = batches[tp] = self._producer.create_batch()
+                batch.append(key=m.key, value=m.value, timestamp=None, headers=headers)
+        for (topic, partition), batch in batches.items():
+            futures.append(await self._producer.send_batch(batch, topic, partition=partition))
         return _all_of(futures)
 
 

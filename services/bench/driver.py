@@ -1,7 +1,11 @@
 """Drive synthetic conversations through a running pipeline and time every output.
 
-Latency is measured at the bench's own consumer: from just before a customer turn is sent
-to when its decision (or the session's packet) is read back, so it includes every hop.
+Latency runs from just before a customer turn is sent to when the broker appended its
+decision (or the session's packet) to the output topic: the bench creates those topics with
+``message.timestamp.type=LogAppendTime``, so the broker stamps each record as it lands. The
+bench's own reader shares the cores with its load generator and would read late whenever
+the generator is busy; the broker's stamp does not depend on when the bench gets round to
+reading. Without such stamps (topics made elsewhere) the reader's clock is used.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class PhaseResult:
     assembly_latency_ms: list[float] = field(default_factory=list)
     decisions: int = 0
     packets: int = 0
+    # When each decision was read, in seconds from the phase's start, ascending.
+    decided_s: list[float] = field(default_factory=list)
 
     @property
     def turns_per_s(self) -> float:
@@ -56,15 +62,24 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+LOG_APPEND_TIME = 1  # a record's timestamp_type when the broker stamped it
+# Topic configuration for outputs the bench times.
+STAMPED = {"message.timestamp.type": "LogAppendTime"}
+
+
 class OutputReader:
-    """Read decisions and packets from the end of their topics, recording arrival times."""
+    """Read decisions and packets from the end of their topics; note when each was appended.
+
+    Times are epoch seconds: the broker's LogAppendTime where the topic has it, else when
+    the record was read.
+    """
 
     def __init__(self, bootstrap: str, decisions: str, packets: str) -> None:
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=None,
             enable_auto_commit=False,
-            fetch_max_wait_ms=5,
+            fetch_max_wait_ms=20,
         )
         self._topics = (decisions, packets)
         self._bootstrap = bootstrap
@@ -86,14 +101,15 @@ class OutputReader:
         decisions, _ = self._topics
         while not self._stop.is_set():
             batch = await self._consumer.getmany(timeout_ms=50, max_records=5000)
-            now = time.perf_counter()
+            now = time.time()
             for tp, records in batch.items():
                 for r in records:
                     body = orjson.loads(r.value or b"{}")
+                    at = r.timestamp / 1000 if r.timestamp_type == LOG_APPEND_TIME else now
                     if tp.topic == decisions:
-                        self.decided.setdefault((body["session_id"], body["seq"]), now)
+                        self.decided.setdefault((body["session_id"], body["seq"]), at)
                     else:
-                        self.packed.setdefault(body["session_id"], now)
+                        self.packed.setdefault(body["session_id"], at)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -176,11 +192,11 @@ async def run_phase(
     if hold is not None:
         hold.pause()
     try:
-        t0 = time.perf_counter()
+        t0 = time.time()
         await _send(producer, topic_in, payloads, rate, sent_at)
     finally:
         if hold is not None:
-            t0 = time.perf_counter()
+            t0 = time.time()
             sent_at = dict.fromkeys(sent_at, t0)
             hold.resume()
     deadline = time.perf_counter() + timeout_s
@@ -200,6 +216,7 @@ async def run_phase(
         (reader.decided[k] - t) * 1000 for k, t in sent_at.items() if k in reader.decided
     ]
     result.decisions = len(result.decision_latency_ms)
+    result.decided_s = sorted(reader.decided[k] - t0 for k in sent_at if k in reader.decided)
     last_turn_sent: dict[str, float] = {}
     last_seq: dict[str, int] = {}
     for (s, seq), t in sent_at.items():
@@ -224,7 +241,11 @@ async def _send(
     rate: float | None,
     sent_at: dict[tuple[str, int], float],
 ) -> None:
-    """Send every turn, customer turns paced at ``rate``; note when each customer turn left."""
+    """Send every turn, customer turns paced at ``rate``; note when each customer turn left.
+
+    Pacing runs on the monotonic clock; the send times are epoch seconds, to compare with
+    the broker's stamps.
+    """
     t0 = time.perf_counter()
     sent_customer = 0
     pending = []
@@ -236,7 +257,7 @@ async def _send(
                     await asyncio.sleep(delay)
             if turn.role is Role.CUSTOMER:
                 sent_customer += 1
-                sent_at[(turn.session_id, turn.seq)] = time.perf_counter()
+                sent_at[(turn.session_id, turn.seq)] = time.time()
             pending.append(await producer.send(topic, value=value, key=key))
             if len(pending) >= 2000:
                 await asyncio.gather(*pending)

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 
-from services.bench.driver import OutputReader, PhaseResult, report, run_phase
+from services.bench.driver import STAMPED, OutputReader, PhaseResult, report, run_phase
 from services.bench.machine import (
     cpu_line,
     cpu_of,
@@ -73,7 +73,9 @@ async def _phases(
 ) -> list[PhaseResult]:
     prefix = f"bench{run}."
     await KafkaBus(boot, topic_prefix=prefix).ensure_topics(
-        [t.name for t in ALL_TOPICS], partitions=partitions
+        [t.name for t in ALL_TOPICS],
+        partitions=partitions,
+        configs={DECISIONS.name: STAMPED, HANDOFF_PACKETS.name: STAMPED},
     )
     results: list[PhaseResult] = []
     env = {
@@ -145,7 +147,7 @@ async def _phases(
     hops = [prefix + CONVERSATION_EVENTS.name] + [
         f"{prefix}relay.{i}" for i in range(1, RELAY_HOPS + 1)
     ]
-    await KafkaBus(boot).ensure_topics(hops[1:], partitions=partitions)
+    await KafkaBus(boot).ensure_topics(hops[1:], partitions=partitions, configs={hops[-1]: STAMPED})
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,

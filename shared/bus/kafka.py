@@ -220,15 +220,27 @@ class KafkaBus:
             **self._fetch,
         )
 
-    async def ensure_topics(self, names: Sequence[str], *, partitions: int) -> None:
-        """Create missing topics; existing ones are left as they are."""
+    async def ensure_topics(
+        self,
+        names: Sequence[str],
+        *,
+        partitions: int,
+        configs: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        """Create missing topics (with ``configs`` by unprefixed name); leave existing ones."""
+        configs = {self.topic_prefix + n: dict(c) for n, c in (configs or {}).items()}
         names = [self.topic_prefix + n for n in names]
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="baton-admin")
         await admin.start()
         try:
             existing = set(await admin.list_topics())
             missing = [
-                NewTopic(name, num_partitions=partitions, replication_factor=self._replication)
+                NewTopic(
+                    name,
+                    num_partitions=partitions,
+                    replication_factor=self._replication,
+                    topic_configs=configs.get(name, {}),
+                )
                 for name in names
                 if name not in existing
             ]

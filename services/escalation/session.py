@@ -126,14 +126,31 @@ def write_for(event: Envelope) -> Write | None:
     return None
 
 
+# Session fields never change once written (first write wins), and every decision re-reads
+# the episode's earlier turns: parse each stored value once. Bounded; dropped when full.
+_PARSED_MAX = 50_000  # values; a few tens of MB at most
+_parsed: dict[bytes, Any] = {}
+_turns: dict[tuple[bytes, bytes, bytes], TurnView] = {}
+
+
+def _value(raw: bytes) -> Any:
+    """``loads`` of a stored value, remembered. Callers must not modify what it returns."""
+    hit = _parsed.get(raw)
+    if hit is None:
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.clear()
+        hit = _parsed[raw] = loads(raw)
+    return hit
+
+
 def ready_turn(fields: dict[str, bytes], seq: int) -> bool:
     """True when a customer turn and both of its analyses are in."""
-    turn = loads(fields.get(f"t:{seq}"))
+    raw = fields.get(f"t:{seq}")
     return (
-        turn is not None
-        and turn["r"] == "customer"
+        raw is not None
         and f"i:{seq}" in fields
         and f"s:{seq}" in fields
+        and _value(raw)["r"] == "customer"
     )
 
 
@@ -145,6 +162,32 @@ def episode_of(fields: dict[str, bytes], seq: int) -> tuple[int, int]:
     """
     backs = sorted(int(f[3:]) for f in fields if f.startswith("hb:") and int(f[3:]) < seq)
     return 1 + len(backs), (backs[-1] if backs else 0)
+
+
+def _turn_view(seq: int, raw_t: bytes, raw_i: bytes, raw_s: bytes) -> TurnView:
+    key = (raw_t, raw_i, raw_s)
+    view = _turns.get(key)
+    if view is None or view.seq != seq:
+        turn, i, s = _value(raw_t), _value(raw_i), _value(raw_s)
+        view = TurnView(
+            seq=seq,
+            text=turn["x"],
+            intent=i["i"],
+            confidence=i["c"],
+            in_scope=i["s"],
+            tier=i["t"],
+            topic=i["p"],
+            score=s["v"],
+            label=s["l"],
+            frustration=s["f"],
+            urgency=s["u"],
+            cues=tuple(s["q"]),
+            entities=tuple(i["e"]),
+        )
+        if len(_turns) >= _PARSED_MAX:
+            _turns.clear()
+        _turns[key] = view
+    return view
 
 
 def view_upto(
@@ -162,35 +205,19 @@ def view_upto(
     customer: list[TurnView] = []
     bots: list[tuple[int, str]] = []
     for name, raw in fields.items():
-        if not name.startswith("t:"):
+        if name[:2] != "t:":
             continue
         seq = int(name[2:])
         if seq > upto or seq <= after:
             continue
-        turn = loads(raw)
-        if turn["r"] == "bot":
+        turn = _value(raw)
+        role = turn["r"]
+        if role == "bot":
             bots.append((seq, turn["x"]))
-            continue
-        if turn["r"] != "customer" or not ready_turn(fields, seq):
-            continue
-        i, s = loads(fields[f"i:{seq}"]), loads(fields[f"s:{seq}"])
-        customer.append(
-            TurnView(
-                seq=seq,
-                text=turn["x"],
-                intent=i["i"],
-                confidence=i["c"],
-                in_scope=i["s"],
-                tier=i["t"],
-                topic=i["p"],
-                score=s["v"],
-                label=s["l"],
-                frustration=s["f"],
-                urgency=s["u"],
-                cues=tuple(s["q"]),
-                entities=tuple(i["e"]),
-            )
-        )
+        elif role == "customer":
+            raw_i, raw_s = fields.get(f"i:{seq}"), fields.get(f"s:{seq}")
+            if raw_i is not None and raw_s is not None:
+                customer.append(_turn_view(seq, raw, raw_i, raw_s))
     customer.sort(key=lambda t: t.seq)
     customer_id = fields.get("customer_id")
     return SessionView(

@@ -1,0 +1,72 @@
+"""The escalation service's view of a session, folded from its stored fields."""
+
+from __future__ import annotations
+
+from services.escalation.session import ready_turn, view_upto
+from shared.stateful import dumps
+
+
+def _turn(role: str, text: str) -> bytes:
+    return dumps({"r": role, "x": text, "c": "chat"})
+
+
+def _intent(intent: str, confidence: float = 0.9) -> bytes:
+    return dumps({"i": intent, "c": confidence, "s": True, "t": "routine", "p": None, "e": []})
+
+
+def _sentiment(score: float, label: str) -> bytes:
+    return dumps({"v": score, "l": label, "f": False, "u": False, "q": []})
+
+
+def _fields() -> dict[str, bytes]:
+    return {
+        "t:1": _turn("customer", "where is my order"),
+        "i:1": _intent("order_status"),
+        "s:1": _sentiment(0.0, "neutral"),
+        "t:2": _turn("bot", "It ships tomorrow."),
+        "t:3": _turn("customer", "where is my order"),  # the same words again
+        "i:3": _intent("order_status"),
+        "s:3": _sentiment(0.0, "neutral"),
+        "t:4": _turn("bot", "It ships tomorrow."),
+        "t:5": _turn("customer", "this is useless"),
+        "i:5": _intent("complaint"),  # no sentiment yet: not complete
+        "channel": b"voice",
+    }
+
+
+def test_view_holds_complete_customer_turns_and_bot_turns_in_order() -> None:
+    view = view_upto("t", "s", _fields(), 5)
+    assert [t.seq for t in view.customer_turns] == [1, 3]
+    assert [seq for seq, _ in view.bot_turns] == [2, 4]
+    assert view.channel == "voice"
+    assert ready_turn(_fields(), 3) and not ready_turn(_fields(), 5)
+    assert not ready_turn(_fields(), 2)  # a bot turn is never decided on
+
+
+def test_identical_turns_at_different_seqs_keep_their_own_seq() -> None:
+    # Turns 1 and 3 store the same bytes: a parse remembered for one must not leak its seq.
+    first = view_upto("t", "s", _fields(), 3)
+    again = view_upto("t", "s", _fields(), 3)
+    assert [t.seq for t in first.customer_turns] == [1, 3]
+    assert [t.seq for t in again.customer_turns] == [1, 3]
+
+
+def test_a_recreated_session_with_other_values_is_read_afresh() -> None:
+    # After its TTL a session can come back with other content under the same field names.
+    view_upto("t", "s", _fields(), 5)
+    fields = _fields() | {"s:1": _sentiment(-0.8, "negative"), "s:5": _sentiment(-0.5, "negative")}
+    view = view_upto("t", "s", fields, 5)
+    assert [(t.seq, t.label, t.score) for t in view.customer_turns] == [
+        (1, "negative", -0.8),
+        (3, "neutral", 0.0),
+        (5, "negative", -0.5),
+    ]
+    assert view.customer_turns[2].intent == "complaint"
+
+
+def test_turns_of_an_earlier_episode_are_left_out() -> None:
+    fields = _fields() | {"hb:3": b"1", "s:5": _sentiment(-0.5, "negative")}
+    view = view_upto("t", "s", fields, 5)
+    assert view.episode == 2
+    assert [t.seq for t in view.customer_turns] == [5]
+    assert [seq for seq, _ in view.bot_turns] == [4]

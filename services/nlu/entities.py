@@ -164,7 +164,6 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-_DIGIT = re.compile(r"\d")
 _LETTERS = re.compile(r"[a-z]+")
 # Every relative-date expression contains one of these words; texts without them skip the regex.
 _RELATIVE_TRIGGERS = frozenset(
@@ -204,12 +203,59 @@ class _Found:
     entity: Entity
 
 
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A text and what every pattern needs before it can match: most texts have no entity,
+    and a set lookup is far cheaper than a regex scan."""
+
+    raw: str
+    words: frozenset[str]  # runs of letters, lower-cased
+    chars: frozenset[str]
+    digits: int
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        return cls(
+            text,
+            frozenset(_LETTERS.findall(text.lower())),
+            frozenset(text),
+            len(_DIGITS.findall(text)),
+        )
+
+    def has(self, words: frozenset[str]) -> bool:
+        return not words.isdisjoint(self.words)
+
+    def has_char(self, chars: frozenset[str]) -> bool:
+        return not chars.isdisjoint(self.chars)
+
+
+_GATED = True  # tests switch the gates off to prove they never drop an entity
+
+
+def _gate(ok: bool) -> bool:
+    return ok or not _GATED
+
+
+_DIGITS = re.compile(r"\d")
+_CODE_WORDS = frozenset(c.lower() for c in _CODES)
+_CURRENCY_WORDS = frozenset(_WORDS)
+_SYMBOL_CHARS = frozenset("$£€¥₹")
+_MONTH_WORDS = frozenset([*_MONTHS, *(m.lower() for m in _MONTHS.values()), "sept"])
+# Prefixes: the order pattern may run on into letters of the reference ("orderA123").
+_ORDER_WORDS = ("order", "purchase", "confirmation", "booking", "reservation")
+_ACCOUNT_WORDS = frozenset(["account", "acct", "acc"])
+_CARD_END_WORDS = frozenset(["ending", "last"])
+_MASK_CHARS = frozenset("*xX•")
+_DATE_SEPARATORS = frozenset("/.-")
+
+
 def extract_entities(text: str) -> list[Entity]:
     """Return the entities in a text, in reading order, without overlaps."""
     taken: list[tuple[int, int]] = []
     found: list[_Found] = []
+    ctx = _Text.of(text)
     for finder in _FINDERS:
-        for item in finder(text):
+        for item in finder(ctx):
             if any(item.start < end and start < item.end for start, end in taken):
                 continue
             taken.append((item.start, item.end))
@@ -217,11 +263,11 @@ def extract_entities(text: str) -> list[Entity]:
     return [item.entity for item in sorted(found, key=lambda item: item.start)]
 
 
-def _emails(text: str) -> Iterator[_Found]:
+def _emails(ctx: _Text) -> Iterator[_Found]:
     """Yield email addresses, lower-cased in the value."""
-    if "@" not in text:
+    if not _gate("@" in ctx.chars):
         return
-    for match in _EMAIL.finditer(text):
+    for match in _EMAIL.finditer(ctx.raw):
         yield _Found(
             match.start(),
             match.end(),
@@ -229,16 +275,20 @@ def _emails(text: str) -> Iterator[_Found]:
         )
 
 
-def _cards(text: str) -> Iterator[_Found]:
+def _cards(ctx: _Text) -> Iterator[_Found]:
     """Yield Luhn-valid card numbers, masked cards and 'ending in 1234' mentions."""
-    if not _DIGIT.search(text):
+    text = ctx.raw
+    if not _gate(ctx.digits >= 4):
         return
-    for match in _CARD_FULL.finditer(text):
+    for match in _CARD_FULL.finditer(text) if _gate(ctx.digits >= 13) else ():
         digits = re.sub(r"\D", "", match.group("pan"))
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
             masked = _mask_all_but_last4(match.group("pan"))
             yield _Found(match.start(), match.end(), _card(digits[-4:], masked))
-    for pattern in (_CARD_ENDING, _CARD_MASKED):
+    gates = (ctx.has(_CARD_END_WORDS), ctx.has_char(_MASK_CHARS))
+    for pattern, ok in zip((_CARD_ENDING, _CARD_MASKED), gates, strict=True):
+        if not _gate(ok):
+            continue
         for match in pattern.finditer(text):
             last4 = next(g for g in match.groups() if g)
             yield _Found(match.start(), match.end(), _card(last4, match.group()))
@@ -249,9 +299,10 @@ def _card(last4: str, shown: str) -> Entity:
     return Entity(kind="card_number", value=f"card ending {last4}", text=shown)
 
 
-def _accounts(text: str) -> Iterator[_Found]:
+def _accounts(ctx: _Text) -> Iterator[_Found]:
     """Yield IBANs with a valid checksum and numbers introduced by 'account'."""
-    if not _DIGIT.search(text):
+    text = ctx.raw
+    if not _gate(ctx.digits >= 2):
         return
     for match in _IBAN_PATTERN.finditer(text):
         iban = match.group("id").replace(" ", "")
@@ -261,7 +312,7 @@ def _accounts(text: str) -> Iterator[_Found]:
                 match.end(),
                 Entity(kind="account_number", value=iban, text=match.group()),
             )
-    for match in _ACCOUNT_PATTERN.finditer(text):
+    for match in _ACCOUNT_PATTERN.finditer(text) if _gate(ctx.has(_ACCOUNT_WORDS)) else ():
         digits = re.sub(r"\D", "", match.group("id"))
         if 4 <= len(digits) <= 20:
             yield _Found(
@@ -271,12 +322,15 @@ def _accounts(text: str) -> Iterator[_Found]:
             )
 
 
-def _orders(text: str) -> Iterator[_Found]:
+def _orders(ctx: _Text) -> Iterator[_Found]:
     """Yield order references: 'order #A12345', 'order number 123-456', '#55102'."""
-    if not _DIGIT.search(text):
+    if not _gate(ctx.digits > 0):
         return
-    for pattern in _ORDER_PATTERNS:
-        for match in pattern.finditer(text):
+    gates = (any(w.startswith(_ORDER_WORDS) for w in ctx.words), "#" in ctx.chars)
+    for pattern, ok in zip(_ORDER_PATTERNS, gates, strict=True):
+        if not _gate(ok):
+            continue
+        for match in pattern.finditer(ctx.raw):
             ref = match.group("id").upper()
             yield _Found(
                 match.start(),
@@ -285,12 +339,16 @@ def _orders(text: str) -> Iterator[_Found]:
             )
 
 
-def _amounts(text: str) -> Iterator[_Found]:
+def _amounts(ctx: _Text) -> Iterator[_Found]:
     """Yield money amounts whose currency is stated by a symbol, an ISO code or a word."""
-    if not _DIGIT.search(text):
+    if not _gate(ctx.digits > 0):
         return
-    for pattern in _AMOUNT_PATTERNS:
-        for match in pattern.finditer(text):
+    symbol, code = ctx.has_char(_SYMBOL_CHARS), ctx.has(_CODE_WORDS)
+    gates = (symbol, code, code or symbol, ctx.has(_CURRENCY_WORDS))
+    for pattern, ok in zip(_AMOUNT_PATTERNS, gates, strict=True):
+        if not _gate(ok):
+            continue
+        for match in pattern.finditer(ctx.raw):
             groups = match.groupdict()
             value = _parse_number(groups["num"])
             if groups.get("mult"):
@@ -314,12 +372,17 @@ def _amounts(text: str) -> Iterator[_Found]:
             yield _Found(match.start(), match.end(), entity)
 
 
-def _dates(text: str) -> Iterator[_Found]:
+def _dates(ctx: _Text) -> Iterator[_Found]:
     """Yield absolute dates as written (or normalised month names) and relative ones lower-cased."""
-    has_digit = _DIGIT.search(text) is not None
-    has_trigger = not _RELATIVE_TRIGGERS.isdisjoint(_LETTERS.findall(text.lower()))
+    text = ctx.raw
+    ok = {
+        "numeric": ctx.digits > 0 and ctx.has_char(_DATE_SEPARATORS),
+        "month_day": ctx.digits > 0 and ctx.has(_MONTH_WORDS),
+        "month_year": ctx.digits > 0 and ctx.has(_MONTH_WORDS),
+        "relative": ctx.has(_RELATIVE_TRIGGERS),
+    }
     for pattern, shape in _DATE_PATTERNS:
-        if (shape == "relative" and not has_trigger) or (shape != "relative" and not has_digit):
+        if not _gate(ok[shape]):
             continue
         for match in pattern.finditer(text):
             value = _date_value(match, shape)
@@ -358,12 +421,12 @@ def _date_value(match: re.Match[str], shape: str) -> str | None:
     return f"{month} {day}, {year}" if year else f"{month} {day}"
 
 
-def _phones(text: str) -> Iterator[_Found]:
+def _phones(ctx: _Text) -> Iterator[_Found]:
     """Yield phone numbers with 7 to 15 digits, normalised to digits with an optional '+'."""
-    if not _DIGIT.search(text):
+    if not _gate(ctx.digits >= 7):
         return
     for pattern in _PHONE_PATTERNS:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(ctx.raw):
             raw = match.group()
             digits = re.sub(r"\D", "", raw)
             if raw.startswith("00"):
@@ -417,7 +480,7 @@ def _mask_all_but_last4(raw: str) -> str:
     return "".join(out)
 
 
-_FINDERS: tuple[Callable[[str], Iterator[_Found]], ...] = (
+_FINDERS: tuple[Callable[[_Text], Iterator[_Found]], ...] = (
     _emails,
     _cards,
     _accounts,

@@ -113,3 +113,49 @@ def test_several_entities_in_one_message() -> None:
 def test_no_entities_in_plain_text() -> None:
     assert extract_entities("I just want to talk to someone") == []
     assert extract_entities("") == []
+
+
+def _corpus() -> list[str]:
+    """Texts with and without entities: the table above, the shipped examples, bench
+    traffic, and random mixes of the pieces the patterns key on (and near misses)."""
+    import random
+
+    import yaml
+
+    from services.bench.traffic import conversation
+    from services.nlu.intent_data import GENERAL_INTENTS_PATH
+
+    texts = [case[0] for case in CASES]
+    general = yaml.safe_load(GENERAL_INTENTS_PATH.read_text())
+    texts += [t for examples in general.values() for t in examples]
+    rng = random.Random(11)
+    for i in range(200):
+        turns = conversation("t", f"s{i}", customer_turns=4, escalate=i % 3 == 0, rng=rng)
+        texts += [t.text for t in turns]
+    pieces = str.split(
+        "order orders orderA123 order# ORDER-77 purchase booking12 # #A1B2 $ US$ C$ £ € ¥ ₹"
+        " USD usd eur 5k 2m thousand dollars dollar cents bucks quid ending ending1234 last"
+        " four 4 digits **** xxxx XXXX •••• account acct acc. accounts no. nr id IBAN GB82"
+        " WEST 1234 5698 7654 32 March mar. Mar 3rd of May may 2025 1999 12/03/2026 2026-03-12"
+        " 12.03.26 3/4 on since yesterday tomorrow last Tuesday two weeks ago 3 days ago"
+        " +44 20 7946 0958 (415) 555-0132 415.555.0132 07700 900123 0044 4242 4242 4242 4242"
+        " jane@example.com a@b , . ! ? : - / 750 1,200.50 1.234,56 12,50 55321 123-456 0005"
+    )
+    for _ in range(4000):
+        words = rng.choices(pieces, k=rng.randint(1, 9))
+        texts.append("".join(w + rng.choice(["", " ", " ", " ", ", "]) for w in words))
+    return texts
+
+
+def test_pattern_gates_never_change_what_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each pattern runs only when the words or characters it needs are in the text; with
+    # every gate open, every text must yield exactly the same entities.
+    import services.nlu.entities as entities
+
+    texts = _corpus()
+    gated = [extract_entities(t) for t in texts]
+    monkeypatch.setattr(entities, "_GATED", False)
+    ungated = [extract_entities(t) for t in texts]
+    differ = [(t, g, u) for t, g, u in zip(texts, gated, ungated, strict=True) if g != u]
+    assert not differ, differ[:3]
+    assert sum(1 for found in gated if found) > 1000  # the corpus does exercise the patterns

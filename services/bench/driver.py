@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
 from services.bench.traffic import conversation
-from shared.bus.kafka import partitions_of
+from shared.bus.base import Message
+from shared.bus.kafka import KafkaPublisher, partitions_of
 from shared.schemas.events import ConversationTurn, Role
 
 
@@ -182,18 +183,20 @@ async def run_phase(
     ]
     escalating = {c[0].session_id for c, e in zip(convs, plan, strict=True) if e}
     ordered = staggered(convs, rate=rate, customer_turns=customer_turns, gap_s=turn_gap_s)
-    payloads = [(t, t.key, t.model_dump_json().encode()) for t in ordered]
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+    groups = _groups(
+        [Message(topic_in, t.key, t.model_dump_json().encode()) for t in ordered],
+        ordered,
+        paced=rate is not None,
     )
-    await producer.start()
+    publisher = KafkaPublisher(bootstrap, client_id="baton-bench", linger_ms=0)
+    await publisher.start()
     sent_at: dict[tuple[str, int], float] = {}
-    customer_total = sum(1 for t, _, _ in payloads if t.role is Role.CUSTOMER)
+    customer_total = sum(1 for t in ordered if t.role is Role.CUSTOMER)
     if hold is not None:
         hold.pause()
     try:
         t0 = time.time()
-        await _send(producer, topic_in, payloads, rate, sent_at)
+        await _send(publisher, groups, rate, sent_at)
     finally:
         if hold is not None:
             t0 = time.time()
@@ -234,14 +237,33 @@ async def run_phase(
     return result
 
 
+Group = tuple[list[Message], list[tuple[str, int]]]  # messages, and customer turns among them
+
+
+def _groups(
+    messages: list[Message], turns: Sequence[ConversationTurn], *, paced: bool
+) -> list[Group]:
+    """Cut the turns into what is sent at once: paced, a customer turn with the bot's reply;
+    flat out, runs of 1,000 (as a platform's producer batches a backlog)."""
+    groups: list[Group] = []
+    for message, turn in zip(messages, turns, strict=True):
+        customer = turn.role is Role.CUSTOMER
+        starts = not groups or (customer if paced else len(groups[-1][0]) >= 1000)
+        if starts:
+            groups.append(([], []))
+        groups[-1][0].append(message)
+        if customer:
+            groups[-1][1].append((turn.session_id, turn.seq))
+    return groups
+
+
 async def _send(
-    producer: AIOKafkaProducer,
-    topic: str,
-    payloads: Sequence[tuple[ConversationTurn, bytes, bytes]],
+    publisher: KafkaPublisher,
+    groups: Sequence[Group],
     rate: float | None,
     sent_at: dict[tuple[str, int], float],
 ) -> None:
-    """Send every turn, customer turns paced at ``rate``; note when each customer turn left.
+    """Send every group, customer turns paced at ``rate``; note when each customer turn left.
 
     Pacing runs on the monotonic clock; the send times are epoch seconds, to compare with
     the broker's stamps.
@@ -250,21 +272,24 @@ async def _send(
     sent_customer = 0
     pending = []
     try:
-        for turn, key, value in payloads:
-            if rate is not None and turn.role is Role.CUSTOMER:
+        for messages, customers in groups:
+            if rate is not None and customers:
                 delay = t0 + sent_customer / rate - time.perf_counter()
                 if delay > 0.002:
                     await asyncio.sleep(delay)
-            if turn.role is Role.CUSTOMER:
-                sent_customer += 1
-                sent_at[(turn.session_id, turn.seq)] = time.time()
-            pending.append(await producer.send(topic, value=value, key=key))
-            if len(pending) >= 2000:
-                await asyncio.gather(*pending)
+            now = time.time()
+            for turn in customers:
+                sent_at[turn] = now
+            sent_customer += len(customers)
+            pending.append(await publisher.send(messages))
+            if len(pending) >= 500:
+                for acked in pending:
+                    await acked
                 pending = []
-        await asyncio.gather(*pending)
+        for acked in pending:
+            await acked
     finally:
-        await producer.stop()
+        await publisher.stop()
 
 
 def report(result: PhaseResult) -> str:

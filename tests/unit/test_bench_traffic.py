@@ -47,3 +47,23 @@ def test_paced_last_turns_spread_over_the_phase_flat_out_they_come_last() -> Non
     assert max(gaps) <= 8  # and the rest keep ending, a few turns apart, to the end
     rounds = _customer_positions(staggered(convs, rate=None, customer_turns=4, gap_s=1.0), 7)
     assert rounds == list(range(total - 200, total))
+
+
+def test_send_groups_keep_order_pair_replies_and_note_every_customer_turn() -> None:
+    from services.bench.driver import _groups
+    from shared.bus.base import Message
+
+    convs = _convs(300)
+    for rate in (None, 40.0):
+        ordered = staggered(convs, rate=rate, customer_turns=4, gap_s=1.0)
+        messages = [Message("in", t.key, t.event_id.encode()) for t in ordered]
+        groups = _groups(messages, ordered, paced=rate is not None)
+        assert [m for ms, _ in groups for m in ms] == messages  # nothing lost or reordered
+        noted = [turn for _, customers in groups for turn in customers]
+        assert noted == [(t.session_id, t.seq) for t in ordered if t.role is Role.CUSTOMER]
+        if rate is None:
+            assert max(len(ms) for ms, _ in groups) == 1000
+        else:
+            # Paced: each group is one customer turn and the bot's reply to it.
+            assert all(len(customers) == 1 for _, customers in groups)
+            assert all(len(ms) <= 2 for ms, _ in groups)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.escalation.session import NAMESPACE
+from services.escalation.session import DECISION_LOG, NAMESPACE
 from shared.schemas.events import EscalationDecided
 from shared.state.base import StateStore, session_key
 
@@ -10,12 +10,21 @@ from shared.state.base import StateStore, session_key
 async def decision_history(
     store: StateStore, tenant_id: str, session_id: str
 ) -> list[EscalationDecided]:
-    """Every decision taken in a session, in turn order."""
-    fields = await store.read(session_key(tenant_id, session_id, NAMESPACE))
-    found = [
-        EscalationDecided.model_validate_json(v) for k, v in fields.items() if k.startswith("dec:")
-    ]
-    return sorted(found, key=lambda d: d.seq)
+    """Every decision taken in a session, in turn order.
+
+    Sessions written before decisions had a hash of their own keep them in the session's
+    hash: both are read, so they explain until they expire.
+    """
+    logged, legacy = await store.read_many(
+        [session_key(tenant_id, session_id, k) for k in (DECISION_LOG, NAMESPACE)]
+    )
+    found = {
+        k: EscalationDecided.model_validate_json(v)
+        for fields in (legacy, logged)
+        for k, v in fields.items()
+        if k.startswith("dec:")
+    }
+    return sorted(found.values(), key=lambda d: d.seq)
 
 
 def render(decisions: list[EscalationDecided]) -> str:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import orjson
 
 from services.escalation.policy.engine import evaluate
-from services.escalation.session import NAMESPACE, ready_turn, view_upto, write_for
+from services.escalation.session import (
+    DECISION_LOG,
+    NAMESPACE,
+    ready_turn,
+    view_upto,
+    write_for,
+)
 from shared.customers.crm import CustomerDirectory
 from shared.customers.history import SessionHistory
 from shared.policy.store import PolicyStore
@@ -195,7 +201,7 @@ async def _remember(out: Sequence[Envelope], deps: Deps) -> None:
     """Keep each decision in the session hash, for `baton policy explain` on a live session."""
     writes = [
         Write(
-            session_key(d.tenant_id, d.session_id, NAMESPACE),
+            session_key(d.tenant_id, d.session_id, DECISION_LOG),
             {f"dec:{d.seq}": d.model_dump_json(exclude={"trace"}).encode()},
             only_new=False,
             want_all=("-",),

@@ -20,6 +20,9 @@ from shared.state.base import Write, session_key
 from shared.stateful import dumps, loads
 
 NAMESPACE = "esc"
+# Decisions kept for `baton policy explain`, in a hash of their own: in the session's hash they
+# would come back with every read the decisions themselves make, growing with each turn.
+DECISION_LOG = "esc-decisions"
 TEXT_LIMIT = 1000
 
 

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli.main import app
+from services.escalation.session import DECISION_LOG
 from shared.policy.loader import DEFAULT_POLICY
 from shared.schemas.events import Action, EscalationDecided, Reason
 from shared.state.base import Write, session_key
@@ -88,6 +89,10 @@ def test_policy_explain_prints_a_live_sessions_decisions(
     assert "explicit_request" in result.output
     assert "near   misunderstood" in result.output
     assert "policy v9 #abc123" in result.output
+    # A decision an older escalation service kept in the session's own hash still shows,
+    # before the newer one.
+    assert "turn   2" in result.output and "CONTINUE" in result.output
+    assert result.output.index("turn   2") < result.output.index("turn   3")
     missing = CliRunner().invoke(app, ["policy", "explain", "nobody", "--tenant", "acme"])
     assert "no decisions recorded" in missing.output
 
@@ -107,12 +112,17 @@ async def _store_decision(infra: Infra) -> None:
         policy_version="v9",
         policy_hash="abc123",
     )
+    earlier = decision.model_copy(update={"seq": 2, "action": Action.CONTINUE, "reasons": []})
     await store.apply(
         [
             Write(
-                session_key("acme", "explain-me", "esc"),
+                session_key("acme", "explain-me", DECISION_LOG),
                 {"dec:3": decision.model_dump_json().encode()},
-            )
+            ),
+            Write(
+                session_key("acme", "explain-me", "esc"),
+                {"dec:2": earlier.model_dump_json().encode()},
+            ),
         ],
         ttl_seconds=60,
     )

@@ -70,3 +70,48 @@ def test_turns_of_an_earlier_episode_are_left_out() -> None:
     assert view.episode == 2
     assert [t.seq for t in view.customer_turns] == [5]
     assert [seq for seq, _ in view.bot_turns] == [4]
+
+
+async def test_decisions_are_logged_for_explain_outside_the_sessions_hash() -> None:
+    from services.escalation.explain import decision_history
+    from services.escalation.handlers import Deps, handle
+    from services.escalation.session import DECISION_LOG, NAMESPACE
+    from shared.customers.crm import StoredCustomerDirectory
+    from shared.customers.history import SessionHistory
+    from shared.policy.store import PolicyStore
+    from shared.schemas.events import (
+        Action,
+        ConversationTurn,
+        IntentDetected,
+        Role,
+        SentimentLabel,
+        SentimentScored,
+    )
+    from shared.state.base import session_key
+    from shared.state.memory import MemoryStateStore
+
+    store = MemoryStateStore()
+    deps = Deps(
+        store=store,
+        ttl_seconds=60,
+        policies=PolicyStore(None),
+        directory=StoredCustomerDirectory(store),
+        history=SessionHistory(store),
+    )
+    turn = ConversationTurn(
+        tenant_id="t", session_id="s", seq=1, role=Role.CUSTOMER, text="I want a real person"
+    )
+    common = {"tenant_id": "t", "session_id": "s", "seq": 1, "turn_event_id": turn.event_id}
+    out = await handle(
+        [
+            turn,
+            IntentDetected(**common, intent="human_request", confidence=0.95, in_scope=True),
+            SentimentScored(**common, score=-0.1, label=SentimentLabel.NEUTRAL),
+        ],
+        deps,
+    )
+    assert any(getattr(e, "action", None) is Action.TRANSFER for e in out)
+    logged = await decision_history(store, "t", "s")
+    assert [(d.seq, d.action) for d in logged] == [(1, Action.TRANSFER)]
+    assert "dec:1" in await store.read(session_key("t", "s", DECISION_LOG))
+    assert not any(k.startswith("dec:") for k in await store.read(session_key("t", "s", NAMESPACE)))

@@ -196,14 +196,14 @@ _RELATIVE_TRIGGERS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made per message: a frozen one's __init__ costs five times as much
 class _Found:
     start: int
     end: int
     entity: Entity
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message: a frozen one's __init__ costs five times as much
 class _Text:
     """A text and what every pattern needs before it can match: most texts have no entity,
     and a set lookup is far cheaper than a regex scan."""

@@ -12,7 +12,7 @@ from shared.schemas.events import Action, Reason
 _RANK = {"continue": 0, "offer_human": 1, "transfer": 2}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made per message: a frozen one's __init__ costs five times as much
 class Verdict:
     """What to do now, every rule that fired, the near misses, and where the handoff goes."""
 

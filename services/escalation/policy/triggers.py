@@ -45,7 +45,7 @@ _EXPLICIT = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made per message: a frozen one's __init__ costs five times as much
 class Check:
     """A trigger's verdict: the action it asks for, its reason, or a near miss."""
 

@@ -131,7 +131,7 @@ def write_for(event: Envelope) -> Write | None:
 
 # Session fields never change once written (first write wins), and every decision re-reads
 # the episode's earlier turns: parse each stored value once. Bounded; dropped when full.
-_PARSED_MAX = 50_000  # values; a few tens of MB at most
+_PARSED_MAX = 20_000  # each map: at most a few tens of MB
 _parsed: dict[bytes, Any] = {}
 _turns: dict[tuple[bytes, bytes, bytes], TurnView] = {}
 

@@ -112,6 +112,13 @@ class OutputReader:
                     else:
                         self.packed.setdefault(body["session_id"], at)
 
+    async def __aenter__(self) -> OutputReader:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
@@ -270,7 +277,7 @@ async def _send(
     """
     t0 = time.perf_counter()
     sent_customer = 0
-    pending = []
+    pending: list[asyncio.Future[None]] = []
     try:
         for messages, customers in groups:
             if rate is not None and customers:
@@ -281,14 +288,14 @@ async def _send(
             for turn in customers:
                 sent_at[turn] = now
             sent_customer += len(customers)
-            pending.append(await publisher.send(messages))
+            pending.append(asyncio.ensure_future(await publisher.send(messages)))
             if len(pending) >= 500:
-                for acked in pending:
-                    await acked
+                await asyncio.gather(*pending)
                 pending = []
-        for acked in pending:
-            await acked
+        await asyncio.gather(*pending)
     finally:
+        for acked in pending:
+            acked.cancel()  # stopped early: nobody waits for these acknowledgements any more
         await publisher.stop()
 
 

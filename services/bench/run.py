@@ -42,6 +42,12 @@ async def bench(
     # history key) all carry this name, so everything it made can be removed afterwards.
     print(f"[bench] run bench{run}: topics bench{run}.*, tenant bench{run}", flush=True)
     before = speed_probe()
+    # SIGTERM (a CI timeout, `kill`) cancels the run like Ctrl-C does, so the cleanup below
+    # still stops the services and removes the run's topics and keys.
+    task = asyncio.current_task()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     try:
         return await _phases(
             boot,
@@ -95,51 +101,51 @@ async def _phases(
     os.nice(int(os.environ.get("BATON_BENCH_NICE", "5")))
     try:
         await sup.wait_ready()
-        reader = OutputReader(boot, prefix + DECISIONS.name, prefix + HANDOFF_PACKETS.name)
-        await reader.start()
-        common = {
-            "bootstrap": boot,
-            "topic_in": prefix + CONVERSATION_EVENTS.name,
-            "reader": reader,
-            "tenant": f"bench{run}",
-        }
-        await run_phase(name="warmup", conversations=50, rate=None, **common)  # type: ignore[arg-type]
-        # Steady traffic first, from a rested pipeline: after a flood, its tail is still being
-        # digested for a while and would be measured as latency at 500/s.
-        n_latency = max(1, int(latency_rate * latency_seconds / 4))
-        infra = infra_pids()
-        meter = _Meter(sup, infra)
-        paced = await run_phase(
-            name=f"baton-{latency_rate:.0f}/s",
-            conversations=n_latency,
-            rate=latency_rate,
-            **common,  # type: ignore[arg-type]
-        )
-        print(report(paced), flush=True)
-        meter.print(paced)
-        await asyncio.sleep(SETTLE_SECONDS)
-        meter = _Meter(sup, infra)
-        throughput = await run_phase(
-            name="baton-max",
-            conversations=conversations,
-            rate=None,
-            **common,  # type: ignore[arg-type]
-        )
-        print(report(throughput), flush=True)
-        meter.print(throughput)
-        await asyncio.sleep(SETTLE_SECONDS)
-        meter = _Meter(sup, infra)
-        drain = await run_phase(
-            name="baton-drain",
-            conversations=conversations,
-            rate=None,
-            hold=sup,
-            **common,  # type: ignore[arg-type]
-        )
-        print(_drain_line(drain), flush=True)
-        meter.print(drain)
-        results += [throughput, paced, drain]
-        await reader.stop()
+        async with OutputReader(
+            boot, prefix + DECISIONS.name, prefix + HANDOFF_PACKETS.name
+        ) as reader:
+            common = {
+                "bootstrap": boot,
+                "topic_in": prefix + CONVERSATION_EVENTS.name,
+                "reader": reader,
+                "tenant": f"bench{run}",
+            }
+            await run_phase(name="warmup", conversations=50, rate=None, **common)  # type: ignore[arg-type]
+            # Steady traffic first, from a rested pipeline: after a flood, its tail is still being
+            # digested for a while and would be measured as latency at 500/s.
+            n_latency = max(1, int(latency_rate * latency_seconds / 4))
+            infra = infra_pids()
+            meter = _Meter(sup, infra)
+            paced = await run_phase(
+                name=f"baton-{latency_rate:.0f}/s",
+                conversations=n_latency,
+                rate=latency_rate,
+                **common,  # type: ignore[arg-type]
+            )
+            print(report(paced), flush=True)
+            meter.print(paced)
+            await asyncio.sleep(SETTLE_SECONDS)
+            meter = _Meter(sup, infra)
+            throughput = await run_phase(
+                name="baton-max",
+                conversations=conversations,
+                rate=None,
+                **common,  # type: ignore[arg-type]
+            )
+            print(report(throughput), flush=True)
+            meter.print(throughput)
+            await asyncio.sleep(SETTLE_SECONDS)
+            meter = _Meter(sup, infra)
+            drain = await run_phase(
+                name="baton-drain",
+                conversations=conversations,
+                rate=None,
+                hold=sup,
+                **common,  # type: ignore[arg-type]
+            )
+            print(_drain_line(drain), flush=True)
+            meter.print(drain)
+            results += [throughput, paced, drain]
     finally:
         await sup.stop()
 
@@ -162,27 +168,25 @@ async def _phases(
         for i, (src, dst) in enumerate(itertools.pairwise(hops))
     ]
     try:
-        reader = OutputReader(boot, hops[-1], hops[-1] + ".none")
-        await reader.start()
-        await asyncio.sleep(2.0)  # let the relays join their groups and skip the Baton phases
-        relay_common = {"bootstrap": boot, "topic_in": hops[0], "reader": reader}
-        await run_phase(name="relay-warmup", conversations=50, rate=None, **relay_common)  # type: ignore[arg-type]
-        relay = await run_phase(
-            name="relay-max",
-            conversations=conversations,
-            rate=None,
-            **relay_common,  # type: ignore[arg-type]
-        )
-        relay.packet_latency_ms = []
-        await asyncio.sleep(SETTLE_SECONDS)
-        relay_drain = await run_phase(
-            name="relay-drain",
-            conversations=conversations,
-            rate=None,
-            hold=_Processes(procs),
-            **relay_common,  # type: ignore[arg-type]
-        )
-        await reader.stop()
+        async with OutputReader(boot, hops[-1], hops[-1] + ".none") as reader:
+            await asyncio.sleep(2.0)  # let the relays join their groups and skip the Baton phases
+            relay_common = {"bootstrap": boot, "topic_in": hops[0], "reader": reader}
+            await run_phase(name="relay-warmup", conversations=50, rate=None, **relay_common)  # type: ignore[arg-type]
+            relay = await run_phase(
+                name="relay-max",
+                conversations=conversations,
+                rate=None,
+                **relay_common,  # type: ignore[arg-type]
+            )
+            relay.packet_latency_ms = []
+            await asyncio.sleep(SETTLE_SECONDS)
+            relay_drain = await run_phase(
+                name="relay-drain",
+                conversations=conversations,
+                rate=None,
+                hold=_Processes(procs),
+                **relay_common,  # type: ignore[arg-type]
+            )
     finally:
         for p in procs:
             p.terminate()

@@ -303,14 +303,18 @@ def bench(
     from services.bench.run import bench as run_bench
 
     # uvloop, like the services: the load generator shares their two cores.
-    _run(
-        run_bench(
-            conversations=conversations,
-            latency_rate=rate,
-            latency_seconds=seconds,
-            partitions=partitions,
+    try:
+        _run(
+            run_bench(
+                conversations=conversations,
+                latency_rate=rate,
+                latency_seconds=seconds,
+                partitions=partitions,
+            )
         )
-    )
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        typer.echo("[bench] stopped; the run's services, topics and keys are cleaned up", err=True)
+        raise typer.Exit(130) from None
 
 
 @policy_app.command("check")

@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -77,3 +78,63 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     finally:
         await client.aclose()
     assert left == [], "the run's sessions, histories and queues are deleted"
+
+
+def _processes_of(run: str) -> list[int]:
+    """Pids of processes started for a bench run (their environment names its topics)."""
+    marker = f"BATON_TOPIC_PREFIX={run}.".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+async def test_a_terminated_bench_stops_its_services_and_cleans_up(infra: Infra) -> None:
+    before = await _bench_topics(infra.kafka)
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "REDIS_URL": infra.redis_url,
+        "BATON_BENCH_NICE": "0",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.cli",
+        "bench",
+        *("--conversations", "400", "--rate", "40", "--seconds", "3", "--partitions", "2"),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    seen = b""
+    run = None
+    async with asyncio.timeout(180):
+        while b"[baton-40/s] machine CPU" not in seen:  # the services are busy: stop it now
+            line = await proc.stdout.readline()
+            assert line, seen.decode()[-2000:]
+            seen += line
+            if run is None and (found := re.search(rb"\[bench\] run (bench[0-9a-f]+):", line)):
+                run = found.group(1).decode()
+    assert run is not None
+    assert _processes_of(run), "the services run while the bench does"
+    proc.terminate()
+    out, _ = await asyncio.wait_for(proc.communicate(), 120)
+    text = (seen + out).decode()
+    assert proc.returncode == 130, text[-2000:]
+    assert "cleaned up" in text
+    assert _processes_of(run) == [], "no service of the run is left running"
+    assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
+    client = aioredis.Redis.from_url(infra.redis_url)
+    try:
+        left = [k async for k in client.scan_iter(match=f"*{run}*")]
+    finally:
+        await client.aclose()
+    assert left == [], "the run's keys are deleted"

@@ -11,6 +11,8 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from services.bench.driver import STAMPED, OutputReader, PhaseResult, report, run_phase
 from services.bench.machine import (
@@ -104,47 +106,39 @@ async def _phases(
         async with OutputReader(
             boot, prefix + DECISIONS.name, prefix + HANDOFF_PACKETS.name
         ) as reader:
-            common = {
+            common: dict[str, Any] = {
                 "bootstrap": boot,
                 "topic_in": prefix + CONVERSATION_EVENTS.name,
                 "reader": reader,
                 "tenant": f"bench{run}",
             }
-            await run_phase(name="warmup", conversations=50, rate=None, **common)  # type: ignore[arg-type]
+            await run_phase(name="warmup", conversations=50, rate=None, **common)
             # Steady traffic first, from a rested pipeline: after a flood, its tail is still being
             # digested for a while and would be measured as latency at 500/s.
             n_latency = max(1, int(latency_rate * latency_seconds / 4))
             infra = infra_pids()
-            meter = _Meter(sup, infra)
-            paced = await run_phase(
+
+            async def measured(describe: Callable[[PhaseResult], str], **phase: Any) -> PhaseResult:
+                meter = _Meter(sup, infra)
+                result = await run_phase(**common, **phase)
+                print(describe(result), flush=True)
+                meter.print(result)
+                return result
+
+            paced = await measured(
+                report,
                 name=f"baton-{latency_rate:.0f}/s",
                 conversations=n_latency,
                 rate=latency_rate,
-                **common,  # type: ignore[arg-type]
             )
-            print(report(paced), flush=True)
-            meter.print(paced)
             await asyncio.sleep(SETTLE_SECONDS)
-            meter = _Meter(sup, infra)
-            throughput = await run_phase(
-                name="baton-max",
-                conversations=conversations,
-                rate=None,
-                **common,  # type: ignore[arg-type]
+            throughput = await measured(
+                report, name="baton-max", conversations=conversations, rate=None
             )
-            print(report(throughput), flush=True)
-            meter.print(throughput)
             await asyncio.sleep(SETTLE_SECONDS)
-            meter = _Meter(sup, infra)
-            drain = await run_phase(
-                name="baton-drain",
-                conversations=conversations,
-                rate=None,
-                hold=sup,
-                **common,  # type: ignore[arg-type]
+            drain = await measured(
+                _drain_line, name="baton-drain", conversations=conversations, rate=None, hold=sup
             )
-            print(_drain_line(drain), flush=True)
-            meter.print(drain)
             results += [throughput, paced, drain]
     finally:
         await sup.stop()

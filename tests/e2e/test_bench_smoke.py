@@ -26,32 +26,39 @@ async def _bench_topics(bootstrap: str) -> set[str]:
         await admin.close()
 
 
-async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
-    before = await _bench_topics(infra.kafka)
+async def _start_bench(infra: Infra, conversations: int) -> asyncio.subprocess.Process:
+    """`baton bench`, tiny, on the test's broker and Redis."""
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
         "REDIS_URL": infra.redis_url,
         "BATON_BENCH_NICE": "0",
     }
-    proc = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "services.cli",
         "bench",
-        "--conversations",
-        "40",
-        "--rate",
-        "40",
-        "--seconds",
-        "3",
-        "--partitions",
-        "2",
+        *("--conversations", str(conversations), "--rate", "40", "--seconds", "3"),
+        *("--partitions", "2"),
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def _keys_of(redis_url: str, run: str) -> list[bytes]:
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return [k async for k in client.scan_iter(match=f"*{run}*")]
+    finally:
+        await client.aclose()
+
+
+async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
+    before = await _bench_topics(infra.kafka)
+    proc = await _start_bench(infra, 40)
     out, _ = await asyncio.wait_for(proc.communicate(), 240)
     text = out.decode()
     assert proc.returncode == 0, text[-2000:]
@@ -72,12 +79,7 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
     run = re.search(r"\[bench\] run (bench[0-9a-f]+):", text)
     assert run is not None, text[:2000]
-    client = aioredis.Redis.from_url(infra.redis_url)
-    try:
-        left = [k async for k in client.scan_iter(match=f"*{run.group(1)}*")]
-    finally:
-        await client.aclose()
-    assert left == [], "the run's sessions, histories and queues are deleted"
+    assert await _keys_of(infra.redis_url, run.group(1)) == [], "sessions and queues deleted"
 
 
 def _processes_of(run: str) -> list[int]:
@@ -96,23 +98,7 @@ def _processes_of(run: str) -> list[int]:
 
 async def test_a_terminated_bench_stops_its_services_and_cleans_up(infra: Infra) -> None:
     before = await _bench_topics(infra.kafka)
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
-        "REDIS_URL": infra.redis_url,
-        "BATON_BENCH_NICE": "0",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.cli",
-        "bench",
-        *("--conversations", "400", "--rate", "40", "--seconds", "3", "--partitions", "2"),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    proc = await _start_bench(infra, 400)
     assert proc.stdout is not None
     seen = b""
     run = None
@@ -132,9 +118,4 @@ async def test_a_terminated_bench_stops_its_services_and_cleans_up(infra: Infra)
     assert "cleaned up" in text
     assert _processes_of(run) == [], "no service of the run is left running"
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
-    client = aioredis.Redis.from_url(infra.redis_url)
-    try:
-        left = [k async for k in client.scan_iter(match=f"*{run}*")]
-    finally:
-        await client.aclose()
-    assert left == [], "the run's keys are deleted"
+    assert await _keys_of(infra.redis_url, run) == [], "the run's keys are deleted"

@@ -48,6 +48,19 @@ class Models:
     sentiment: Any
 
 
+def escalation_deps(
+    store: StateStore, *, policies: PolicyStore | None = None, ttl_seconds: int = 60
+) -> escalation_handlers.Deps:
+    """The escalation service's dependencies on one store (customers and history in it)."""
+    return escalation_handlers.Deps(
+        store=store,
+        ttl_seconds=ttl_seconds,
+        policies=policies or PolicyStore(None),
+        directory=StoredCustomerDirectory(store),
+        history=SessionHistory(store),
+    )
+
+
 @dataclass
 class Pipeline:
     bus: Bus
@@ -67,15 +80,7 @@ class Pipeline:
                 intent_handlers.Deps(model=m.intents, catalog=m.catalog, extract=m.entities)
             ),
             "sentiment": sentiment_app.build_app(sentiment_handlers.Deps(model=m.sentiment)),
-            "escalation": escalation_app.build_app(
-                escalation_handlers.Deps(
-                    store=self.store,
-                    ttl_seconds=3600,
-                    policies=PolicyStore(None),
-                    directory=StoredCustomerDirectory(self.store),
-                    history=SessionHistory(self.store),
-                )
-            ),
+            "escalation": escalation_app.build_app(escalation_deps(self.store, ttl_seconds=3600)),
             "context": context_app.build_app(
                 context_handlers.Deps(
                     store=self.store,

@@ -74,11 +74,8 @@ def test_turns_of_an_earlier_episode_are_left_out() -> None:
 
 async def test_decisions_are_logged_for_explain_outside_the_sessions_hash() -> None:
     from services.escalation.explain import decision_history
-    from services.escalation.handlers import Deps, handle
+    from services.escalation.handlers import handle
     from services.escalation.session import DECISION_LOG, NAMESPACE
-    from shared.customers.crm import StoredCustomerDirectory
-    from shared.customers.history import SessionHistory
-    from shared.policy.store import PolicyStore
     from shared.schemas.events import (
         Action,
         ConversationTurn,
@@ -89,15 +86,10 @@ async def test_decisions_are_logged_for_explain_outside_the_sessions_hash() -> N
     )
     from shared.state.base import session_key
     from shared.state.memory import MemoryStateStore
+    from tests.harness import escalation_deps
 
     store = MemoryStateStore()
-    deps = Deps(
-        store=store,
-        ttl_seconds=60,
-        policies=PolicyStore(None),
-        directory=StoredCustomerDirectory(store),
-        history=SessionHistory(store),
-    )
+    deps = escalation_deps(store)
     turn = ConversationTurn(
         tenant_id="t", session_id="s", seq=1, role=Role.CUSTOMER, text="I want a real person"
     )

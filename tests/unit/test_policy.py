@@ -85,21 +85,13 @@ async def test_the_escalation_service_publishes_an_audit_event_when_a_policy_cha
     import json
 
     from services.escalation.app import build_app
-    from services.escalation.handlers import Deps
     from shared.bus.memory import MemoryBus
-    from shared.customers.crm import StoredCustomerDirectory
-    from shared.customers.history import SessionHistory
     from shared.state.memory import MemoryStateStore
+    from tests.harness import escalation_deps
 
     (tmp_path / "acme.yaml").write_text(GOOD)
     store = MemoryStateStore()
-    deps = Deps(
-        store=store,
-        ttl_seconds=60,
-        policies=PolicyStore(tmp_path),
-        directory=StoredCustomerDirectory(store),
-        history=SessionHistory(store),
-    )
+    deps = escalation_deps(store, policies=PolicyStore(tmp_path))
     app = build_app(deps, refresh_seconds=0.05)
     bus = MemoryBus()
     publisher = bus.publisher(client_id="t")

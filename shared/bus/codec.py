@@ -41,7 +41,7 @@ class TopicDecoder:
         except ValidationError as exc:
             raise ValueError(describe_validation_error(exc)) from exc
         if record.topic in self._keep_wire:
-            event._wire = record.value
+            event.keep_wire(record.value)
         return event
 
     def split(self, records: Sequence[Record]) -> tuple[list[Decoded], list[tuple[Record, str]]]:

@@ -8,8 +8,14 @@ import pytest
 
 from shared.bus.base import Record
 from shared.bus.codec import TopicDecoder, dead_letter, encode
-from shared.schemas.events import ConversationTurn, DeadLetter, Role
-from shared.schemas.topics import CONVERSATION_EVENTS, DLQ
+from shared.schemas.events import (
+    ConversationTurn,
+    DeadLetter,
+    Role,
+    SentimentLabel,
+    SentimentScored,
+)
+from shared.schemas.topics import CONVERSATION_EVENTS, DLQ, SENTIMENTS
 
 
 def rec(value: bytes) -> Record:
@@ -21,6 +27,27 @@ def test_round_trip_keeps_every_field() -> None:
     decoded = TopicDecoder([CONVERSATION_EVENTS]).decode(rec(encode(turn)))
     assert decoded == turn
     assert decoded.key == b"t:s"
+
+
+def test_internal_events_keep_the_bytes_they_came_as() -> None:
+    scored = SentimentScored(
+        tenant_id="t",
+        session_id="s",
+        seq=2,
+        turn_event_id="e1",
+        score=-0.5,
+        label=SentimentLabel.NEGATIVE,
+    )
+    # Spaces pydantic would not write: only the kept bytes can come back with them.
+    raw = encode(scored).replace(b'"seq":2', b'"seq": 2')
+    decoded = TopicDecoder([SENTIMENTS]).decode(Record(SENTIMENTS.name, 0, 1, b"k", raw, 0))
+    assert decoded.wire_json() == raw
+    assert decoded.model_dump() == scored.model_dump()
+    # Platform input may lean on defaults, so it is serialised afresh, never stored as sent.
+    turn = ConversationTurn(tenant_id="t", session_id="s", seq=2, role=Role.CUSTOMER, text="hi")
+    sent = encode(turn).replace(b'"seq":2', b'"seq": 2')
+    from_platform = TopicDecoder([CONVERSATION_EVENTS]).decode(rec(sent))
+    assert from_platform.wire_json() == encode(turn)
 
 
 @pytest.mark.parametrize(

@@ -119,10 +119,13 @@ async def _phases(
             infra = infra_pids()
 
             async def measured(describe: Callable[[PhaseResult], str], **phase: Any) -> PhaseResult:
-                meter = _Meter(sup, infra)
-                result = await run_phase(**common, **phase)
+                meters: list[_Meter] = []  # started with the phase's clock, not while building
+
+                result = await run_phase(
+                    **common, **phase, started=lambda: meters.append(_Meter(sup, infra))
+                )
                 print(describe(result), flush=True)
-                meter.print(result)
+                meters[0].print(result)
                 return result
 
             paced = await measured(

@@ -92,15 +92,27 @@ async def _prefetch_customers(
             fields[CRM_FIELD] = value
 
 
-def _customer_context(
-    fields: dict[str, bytes],
-) -> tuple[CustomerProfile | None, tuple[PastSession, ...]]:
+CustomerContext = tuple[CustomerProfile | None, tuple[PastSession, ...]]
+# The stored profile and history never change within a session, and every decision reads
+# them: validate each stored value once. Bounded; dropped when full.
+_CUSTOMERS_MAX = 10_000
+_customers: dict[bytes, CustomerContext] = {}
+
+
+def _customer_context(fields: dict[str, bytes]) -> CustomerContext:
     """Profile and past sessions from the session hash (see ``_prefetch_customers``)."""
-    if CRM_FIELD not in fields:
+    raw = fields.get(CRM_FIELD)
+    if raw is None:
         return None, ()
-    cached = orjson.loads(fields[CRM_FIELD])
-    profile = CustomerProfile.model_validate(cached["p"]) if cached["p"] else None
-    return profile, tuple(PastSession.model_validate(h) for h in cached["h"])
+    hit = _customers.get(raw)
+    if hit is None:
+        cached = orjson.loads(raw)
+        profile = CustomerProfile.model_validate(cached["p"]) if cached["p"] else None
+        hit = (profile, tuple(PastSession.model_validate(h) for h in cached["h"]))
+        if len(_customers) >= _CUSTOMERS_MAX:
+            _customers.clear()
+        _customers[raw] = hit
+    return hit
 
 
 def decision_for(event: Envelope, fields: dict[str, bytes], deps: Deps) -> EscalationDecided | None:

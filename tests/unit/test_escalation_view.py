@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+
 from services.escalation.session import ready_turn, view_upto
 from shared.stateful import dumps
 
@@ -107,3 +109,25 @@ async def test_decisions_are_logged_for_explain_outside_the_sessions_hash() -> N
     assert [(d.seq, d.action) for d in logged] == [(1, Action.TRANSFER)]
     assert "dec:1" in await store.read(session_key("t", "s", DECISION_LOG))
     assert not any(k.startswith("dec:") for k in await store.read(session_key("t", "s", NAMESPACE)))
+
+
+def test_customer_context_is_validated_once_and_follows_the_stored_value() -> None:
+    from services.escalation.handlers import CRM_FIELD, _customer_context
+
+    def stored(tier: str) -> dict[str, bytes]:
+        past = {
+            "session_id": "old",
+            "intents": ["refund"],
+            "outcome": "resolved",
+            "at": "2026-11-01T10:00:00Z",
+        }
+        profile = {"customer_id": "c-cache", "tier": tier}
+        return {CRM_FIELD: orjson.dumps({"p": profile, "h": [past]})}
+
+    gold = _customer_context(stored("gold"))
+    assert gold[0] is not None and gold[0].tier == "gold"
+    assert [p.session_id for p in gold[1]] == ["old"]
+    assert _customer_context(stored("gold")) is gold  # equal bytes: not validated again
+    silver = _customer_context(stored("silver"))  # other bytes: read afresh
+    assert silver[0] is not None and silver[0].tier == "silver"
+    assert _customer_context({}) == (None, ())

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import reduce
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from shared.bus.base import Message, Record
-from shared.schemas.envelope import Envelope
+from shared.schemas.envelope import Envelope, derived_id
 from shared.schemas.events import DeadLetter
 from shared.schemas.topics import DLQ, Topic
 
@@ -42,6 +43,8 @@ class TopicDecoder:
             raise ValueError(describe_validation_error(exc)) from exc
         if record.topic in self._keep_wire:
             event.keep_wire(record.value)
+        elif not event.model_fields_set >= _DEFAULTED:
+            event = _settle_defaults(event, record)
         return event
 
     def split(self, records: Sequence[Record]) -> tuple[list[Decoded], list[tuple[Record, str]]]:
@@ -54,6 +57,25 @@ class TopicDecoder:
             except ValueError as exc:
                 bad.append((r, str(exc)))
         return good, bad
+
+
+# Envelope fields a platform may leave out, whose defaults would differ in every service.
+_DEFAULTED = frozenset({"event_id", "occurred_at"})
+
+
+def _settle_defaults(event: Envelope, record: Record) -> Envelope:
+    """Fill an omitted event id and time from the record itself, not from this process.
+
+    The schema's defaults are a fresh UUID and "now": each service decoding the same record
+    would see another id and time, and a redelivered record would look like a new event.
+    The record's position and the timestamp Kafka keeps with it are the same everywhere.
+    """
+    update: dict[str, Any] = {}
+    if "event_id" not in event.model_fields_set:
+        update["event_id"] = derived_id(record.topic, record.partition, record.offset)
+    if "occurred_at" not in event.model_fields_set and record.timestamp_ms > 0:
+        update["occurred_at"] = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+    return event.model_copy(update=update) if update else event
 
 
 def _adapter(topic: Topic) -> TypeAdapter[Any]:

@@ -79,3 +79,25 @@ def test_dead_letter_keeps_original_bytes_and_origin() -> None:
         7,
         "intent",
     )
+
+
+def test_an_omitted_id_and_time_come_from_the_record_so_every_service_agrees() -> None:
+    bare = (
+        b'{"event_type": "conversation.turn", "tenant_id": "t", "session_id": "s", "seq": 1,'
+        b' "role": "customer", "text": "hi"}'
+    )
+    record = Record(CONVERSATION_EVENTS.name, 3, 41, b"t:s", bare, 1_795_000_000_000)
+    # Two services decode the same record, each with its own decoder.
+    first = TopicDecoder([CONVERSATION_EVENTS]).decode(record)
+    second = TopicDecoder([CONVERSATION_EVENTS]).decode(record)
+    assert first.event_id == second.event_id
+    assert first.occurred_at == second.occurred_at
+    assert first.occurred_at.timestamp() == 1_795_000_000
+    elsewhere = Record(CONVERSATION_EVENTS.name, 3, 42, b"t:s", bare, 1_795_000_000_000)
+    assert TopicDecoder([CONVERSATION_EVENTS]).decode(elsewhere).event_id != first.event_id
+    # What the platform did send is kept as sent.
+    given = ConversationTurn(tenant_id="t", session_id="s", seq=1, role=Role.CUSTOMER, text="hi")
+    kept = TopicDecoder([CONVERSATION_EVENTS]).decode(
+        Record(CONVERSATION_EVENTS.name, 3, 41, b"t:s", encode(given), 1_795_000_000_000)
+    )
+    assert (kept.event_id, kept.occurred_at) == (given.event_id, given.occurred_at)

@@ -8,6 +8,7 @@ import functools
 import itertools
 import os
 import signal
+import statistics
 import sys
 import time
 import uuid
@@ -16,8 +17,11 @@ from typing import Any
 
 from services.bench.driver import STAMPED, OutputReader, PhaseResult, report, run_phase
 from services.bench.machine import (
+    Canary,
+    canary_line,
     cpu_line,
     cpu_of,
+    cpu_probe,
     infra_pids,
     machine_line,
     machine_ticks,
@@ -44,6 +48,7 @@ async def bench(
     # history key) all carry this name, so everything it made can be removed afterwards.
     print(f"[bench] run bench{run}: topics bench{run}.*, tenant bench{run}", flush=True)
     before = speed_probe()
+    at_rest = statistics.median(cpu_probe() for _ in range(9))
     # SIGTERM (a CI timeout, `kill`) cancels the run like Ctrl-C does, so the cleanup below
     # still stops the services and removes the run's topics and keys.
     task = asyncio.current_task()
@@ -58,6 +63,7 @@ async def bench(
             latency_rate=latency_rate,
             latency_seconds=latency_seconds,
             partitions=partitions,
+            at_rest=at_rest,
         )
     finally:
         await drop_topics(boot, f"bench{run}.")
@@ -78,6 +84,7 @@ async def _phases(
     latency_rate: float,
     latency_seconds: float,
     partitions: int,
+    at_rest: float,
 ) -> list[PhaseResult]:
     prefix = f"bench{run}."
     await KafkaBus(boot, topic_prefix=prefix).ensure_topics(
@@ -122,10 +129,10 @@ async def _phases(
                 meters: list[_Meter] = []  # started with the phase's clock, not while building
 
                 result = await run_phase(
-                    **common, **phase, started=lambda: meters.append(_Meter(sup, infra))
+                    **common, **phase, started=lambda: meters.append(_Meter(sup, infra, at_rest))
                 )
                 print(describe(result), flush=True)
-                meters[0].print(result)
+                await meters[0].print(result)
                 return result
 
             paced = await measured(
@@ -237,25 +244,33 @@ class _Processes:
 
 
 class _Meter:
-    """CPU used by the services, the broker, Redis and the load generator over one phase."""
+    """CPU used by the services, the broker, Redis and the load generator over one phase,
+    and how fast the host ran meanwhile."""
 
-    def __init__(self, sup: Supervisor, infra: dict[str, int]) -> None:
+    def __init__(self, sup: Supervisor, infra: dict[str, int], at_rest: float) -> None:
         self._sup = sup
         self._infra = infra
+        self._at_rest = at_rest
         self._services = sup.cpu_seconds()
         self._others = self._other_cpu()
         self._machine = machine_ticks()
+        self._canary = Canary()
+        self._canary.start()
 
     def _other_cpu(self) -> dict[str, float]:
         return {**cpu_of(self._infra), "load generator": time.process_time()}
 
-    def print(self, result: PhaseResult) -> None:
+    async def print(self, result: PhaseResult) -> None:
         services = self._sup.cpu_seconds()
         others = {n: v - self._others[n] for n, v in self._other_cpu().items()}
+        samples = await self._canary.stop()
         print(cpu_line(result.name, self._services, services, result.turns, others=others))
-        machine = machine_line(result.name, self._machine, machine_ticks())
-        if machine is not None:
-            print(machine, flush=True)
+        for line in (
+            machine_line(result.name, self._machine, machine_ticks()),
+            canary_line(result.name, samples, self._at_rest),
+        ):
+            if line is not None:
+                print(line, flush=True)
 
 
 def _restore_priority(priority: int) -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
-from services.bench.machine import cpu_line, infra_pids, machine_line, process_cpu
+from services.bench.machine import (
+    Canary,
+    canary_line,
+    cpu_line,
+    cpu_probe,
+    infra_pids,
+    machine_line,
+    process_cpu,
+)
 
 
 def _proc(root: Path, pid: int, cmdline: bytes) -> None:
@@ -47,3 +56,28 @@ def test_machine_line_gives_busy_and_stolen_shares() -> None:
     line = machine_line("p", (100, 1000, 0), (250, 1200, 10))
     assert line == "[p] machine CPU busy 75% (all cores), stolen by the host 5.0%"
     assert machine_line("p", None, (1, 2, 0)) is None
+
+
+def test_canary_line_compares_the_phase_with_the_probe_at_rest() -> None:
+    line = canary_line("baton-max", [3.0, 4.0, 5.0], at_rest=2.5)
+    assert line == (
+        "[baton-max] host speed: a fixed workload cost 4.00 ms CPU, "
+        "1.60x its cost at rest (median of 3)"
+    )
+    assert canary_line("baton-max", [], at_rest=2.5) is None
+    assert canary_line("baton-max", [3.0], at_rest=0.0) is None
+
+
+def test_cpu_probe_counts_cpu_time_not_waiting() -> None:
+    assert cpu_probe(2000) > cpu_probe(10) > 0.0
+
+
+async def test_the_canary_samples_until_stopped() -> None:
+    canary = Canary(every=0.01)
+    canary.start()
+    await asyncio.sleep(0.2)
+    samples = await canary.stop()
+    assert samples and all(s > 0 for s in samples)
+    count = len(samples)
+    await asyncio.sleep(0.05)
+    assert len(canary.samples) == count  # stopped: no more samples

@@ -8,7 +8,6 @@ import functools
 import itertools
 import os
 import signal
-import statistics
 import sys
 import time
 import uuid
@@ -21,7 +20,6 @@ from services.bench.machine import (
     canary_line,
     cpu_line,
     cpu_of,
-    cpu_probe,
     infra_pids,
     machine_line,
     machine_ticks,
@@ -48,7 +46,6 @@ async def bench(
     # history key) all carry this name, so everything it made can be removed afterwards.
     print(f"[bench] run bench{run}: topics bench{run}.*, tenant bench{run}", flush=True)
     before = speed_probe()
-    at_rest = statistics.median(cpu_probe() for _ in range(9))
     # SIGTERM (a CI timeout, `kill`) cancels the run like Ctrl-C does, so the cleanup below
     # still stops the services and removes the run's topics and keys.
     task = asyncio.current_task()
@@ -63,7 +60,6 @@ async def bench(
             latency_rate=latency_rate,
             latency_seconds=latency_seconds,
             partitions=partitions,
-            at_rest=at_rest,
         )
     finally:
         await drop_topics(boot, f"bench{run}.")
@@ -84,7 +80,6 @@ async def _phases(
     latency_rate: float,
     latency_seconds: float,
     partitions: int,
-    at_rest: float,
 ) -> list[PhaseResult]:
     prefix = f"bench{run}."
     await KafkaBus(boot, topic_prefix=prefix).ensure_topics(
@@ -129,7 +124,7 @@ async def _phases(
                 meters: list[_Meter] = []  # started with the phase's clock, not while building
 
                 result = await run_phase(
-                    **common, **phase, started=lambda: meters.append(_Meter(sup, infra, at_rest))
+                    **common, **phase, started=lambda: meters.append(_Meter(sup, infra))
                 )
                 print(describe(result), flush=True)
                 await meters[0].print(result)
@@ -247,10 +242,9 @@ class _Meter:
     """CPU used by the services, the broker, Redis and the load generator over one phase,
     and how fast the host ran meanwhile."""
 
-    def __init__(self, sup: Supervisor, infra: dict[str, int], at_rest: float) -> None:
+    def __init__(self, sup: Supervisor, infra: dict[str, int]) -> None:
         self._sup = sup
         self._infra = infra
-        self._at_rest = at_rest
         self._services = sup.cpu_seconds()
         self._others = self._other_cpu()
         self._machine = machine_ticks()
@@ -267,7 +261,7 @@ class _Meter:
         print(cpu_line(result.name, self._services, services, result.turns, others=others))
         for line in (
             machine_line(result.name, self._machine, machine_ticks()),
-            canary_line(result.name, samples, self._at_rest),
+            canary_line(result.name, samples),
         ):
             if line is not None:
                 print(line, flush=True)

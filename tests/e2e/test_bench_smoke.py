@@ -70,7 +70,7 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     assert "ms CPU per customer turn" in text
     assert re.search(r"\[baton-40/s\] machine CPU busy \d+% .* stolen by the host [\d.]+%", text)
     assert re.search(r"\[machine\] speed probe \d+ ms before the run, \d+ ms after", text)
-    assert re.search(r"\[baton-max\] host speed: .* [\d.]+x its cost at rest \(median of", text)
+    assert re.search(r"\[baton-max\] host speed: .* [\d.]+ ms CPU \(median of", text)
     assert re.search(r"\[ratio\] baton .* = \d+\.\d\d", text)
     # The held phase resumed the pipeline: every one of its 160 customer turns was decided.
     assert re.search(r"\[baton-drain\] [\d,]+ turns/s draining .* \(160 decisions in", text), text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
@@ -27,18 +27,22 @@ class TopicDecoder:
     """Validate records of several topics against the models each topic carries."""
 
     def __init__(self, topics: Sequence[Topic]) -> None:
-        self._adapters: dict[str, TypeAdapter[Any]] = {t.name: _adapter(t) for t in topics}
+        # The adapters' validators themselves: TypeAdapter.validate_json's Python wrapper
+        # costs 0.3 us a call, a tenth of decoding a small event.
+        self._adapters: dict[str, Callable[[bytes], Any]] = {
+            t.name: _adapter(t).validator.validate_json for t in topics
+        }
         # Baton's own events carry every field; platform input may rely on defaults (a fresh
         # event id, "now"), so only internal events may be stored as the bytes they came in.
         self._keep_wire = {t.name for t in topics if not t.public}
 
     def decode(self, record: Record) -> Envelope:
         """Return the event, or raise ``ValueError`` saying what is wrong with it."""
-        adapter = self._adapters.get(record.topic)
-        if adapter is None:
+        validate = self._adapters.get(record.topic)
+        if validate is None:
             raise ValueError(f"no schema for topic {record.topic!r}")
         try:
-            event: Envelope = adapter.validate_json(record.value)
+            event: Envelope = validate(record.value)
         except ValidationError as exc:
             raise ValueError(describe_validation_error(exc)) from exc
         if record.topic in self._keep_wire:
@@ -97,8 +101,12 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 def encode(event: BaseModel) -> bytes:
-    """Serialise an event for the wire (JSON, UTF-8)."""
-    return event.model_dump_json(exclude_none=False).encode()
+    """Serialise an event for the wire (JSON, UTF-8).
+
+    The model's serializer gives bytes directly: ``model_dump_json().encode()`` costs a
+    microsecond more for a small event (its wrapper, then a str to re-encode).
+    """
+    return type(event).__pydantic_serializer__.to_json(event)
 
 
 def to_message(topic: Topic, event: Envelope) -> Message:

@@ -87,7 +87,7 @@ class Envelope(BaseModel):
         """Return the event as JSON, reusing the bytes it arrived as."""
         private = self.__pydantic_private__
         wire = private.get(_WIRE) if private else None
-        return wire if wire is not None else self.model_dump_json().encode()
+        return wire if wire is not None else self.__pydantic_serializer__.to_json(self)
 
     @property
     def key(self) -> bytes:

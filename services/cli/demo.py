@@ -78,17 +78,24 @@ def render_packet(p: HandoffPacketBuilt) -> str:
 class PacketTail:
     """Print packets published after ``start()`` returns (positions are fixed there)."""
 
-    def __init__(self, bootstrap: str, *, session_ids: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        session_ids: Sequence[str] | None = None,
+        topic_prefix: str = "",
+    ) -> None:
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
         )
         self._sessions = set(session_ids or ())
         self._bootstrap = bootstrap
+        self._topic = topic_prefix + HANDOFF_PACKETS.name  # where the services publish
         self.seen = 0
 
     async def start(self) -> None:
         await self._consumer.start()
-        tps = await partitions_of(self._bootstrap, [HANDOFF_PACKETS.name])
+        tps = await partitions_of(self._bootstrap, [self._topic])
         self._consumer.assign(tps)
         await self._consumer.seek_to_end(*tps)
         for tp in tps:

@@ -122,7 +122,7 @@ async def _run_all(*, demo: bool, samples: Path) -> None:
             await store.close()
             bus = KafkaBus.from_settings(settings)
             run_id = uuid.uuid4().hex[:6]
-            tail = PacketTail(settings.kafka_bootstrap_servers)
+            tail = PacketTail(settings.kafka_bootstrap_servers, topic_prefix=settings.topic_prefix)
             await tail.start()
             tail_task = asyncio.create_task(tail.run(stop))
             n = await publish_conversations(bus, samples, suffix=run_id, pause_s=0.05)
@@ -234,7 +234,8 @@ def tail() -> None:
     from services.cli.demo import PacketTail
 
     async def go() -> None:
-        t = PacketTail(BatonSettings().kafka_bootstrap_servers)
+        settings = BatonSettings()
+        t = PacketTail(settings.kafka_bootstrap_servers, topic_prefix=settings.topic_prefix)
         await t.start()
         await t.run(asyncio.Event())
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import functools
 import os
 import signal
 import sys
@@ -12,6 +14,24 @@ from collections.abc import Sequence
 import httpx
 
 from services.cli.registry import SERVICES
+
+_PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal for this process when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child, before exec: SIGTERM it when the supervisor dies, however it dies.
+
+    A supervisor that is SIGKILLed (or OOM-killed) cannot stop its children; without this
+    they would run on as orphans, holding their ports and consuming their topics.
+    Linux only; elsewhere this does nothing.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the supervisor died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Supervisor:
@@ -51,7 +71,12 @@ class Supervisor:
             env = {**self._env, "BATON_METRICS_PORT": str(self.port(name))}
             argv = ["run", name]
         self.procs[name] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.cli", *argv, env=env
+            sys.executable,
+            "-m",
+            "services.cli",
+            *argv,
+            env=env,
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),
         )
 
     async def kill(self, name: str) -> None:

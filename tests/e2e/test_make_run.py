@@ -7,10 +7,12 @@ prints handoff packets with their transcripts within a minute, until Ctrl-C.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -102,3 +104,73 @@ def _customer_line_after(lines: list[str], marker: str) -> bool:
     """A transcript line (``  1 customer ...``) somewhere after the first ``marker``."""
     start = next((i for i, line in enumerate(lines) if marker in line), len(lines))
     return any(line.split()[1:2] == ["customer"] for line in lines[start + 1 :] if line.strip())
+
+
+def _children_of_run(prefix: str) -> list[int]:
+    """Pids of processes whose environment names the run's topic prefix."""
+    marker = f"BATON_TOPIC_PREFIX={prefix}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+async def test_services_stop_when_run_all_is_killed(infra: Infra, tmp_path: Path) -> None:
+    """SIGKILL leaves no chance to stop the children: they must notice and stop themselves."""
+    prefix = f"mk{uuid.uuid4().hex[:6]}."
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "REDIS_URL": infra.redis_url,
+        "BATON_TOPIC_PREFIX": prefix,
+        "BATON_CONSUMER_GROUP_PREFIX": prefix.rstrip("."),
+        "BATON_LOG_LEVEL": "WARNING",
+        "BATON_GATEWAY_PORT": "18380",
+        "BATON_DESK_PORT": "18381",
+    }
+    # Output to a file, not a pipe: children that outlived the parent (the failure this test
+    # looks for) would hold a pipe open and hang the wait for the parent.
+    out = tmp_path / "out.txt"
+    with out.open("wb") as sink:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "services.cli", "run", "all"),
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    try:
+        async with asyncio.timeout(120):
+            while b"baton: all services ready" not in out.read_bytes():
+                assert proc.returncode is None, out.read_text()[-3000:]
+                await asyncio.sleep(0.2)
+        children = [pid for pid in _children_of_run(prefix) if pid != proc.pid]
+        assert len(children) >= 4, "the services run as child processes"
+        proc.kill()
+        await proc.wait()
+        deadline = asyncio.get_running_loop().time() + 60
+        running = children
+        while running and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.5)
+            # An exited child stays a zombie until reaped; it no longer runs.
+            running = [pid for pid in children if not _gone(pid)]
+        assert running == [], "services outlived a killed `baton run all`"
+    finally:
+        for pid in _children_of_run(prefix):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        await drop_topics(infra.kafka, prefix)
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie counts: it runs no more)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True

@@ -6,13 +6,13 @@ import asyncio
 import os
 import re
 import sys
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.conftest import ROOT, Infra
+from tests.processes import processes_with_topic_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -83,20 +83,6 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     assert await _keys_of(infra.redis_url, run.group(1)) == [], "sessions and queues deleted"
 
 
-def _processes_of(run: str) -> list[int]:
-    """Pids of processes started for a bench run (their environment names its topics)."""
-    marker = f"BATON_TOPIC_PREFIX={run}.".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 async def test_a_terminated_bench_stops_its_services_and_cleans_up(infra: Infra) -> None:
     before = await _bench_topics(infra.kafka)
     proc = await _start_bench(infra, 400)
@@ -111,12 +97,12 @@ async def test_a_terminated_bench_stops_its_services_and_cleans_up(infra: Infra)
             if run is None and (found := re.search(rb"\[bench\] run (bench[0-9a-f]+):", line)):
                 run = found.group(1).decode()
     assert run is not None
-    assert _processes_of(run), "the services run while the bench does"
+    assert processes_with_topic_prefix(f"{run}."), "the services run while the bench does"
     proc.terminate()
     out, _ = await asyncio.wait_for(proc.communicate(), 120)
     text = (seen + out).decode()
     assert proc.returncode == 130, text[-2000:]
     assert "cleaned up" in text
-    assert _processes_of(run) == [], "no service of the run is left running"
+    assert processes_with_topic_prefix(f"{run}.") == [], "no service of the run is left running"
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"
     assert await _keys_of(infra.redis_url, run) == [], "the run's keys are deleted"

@@ -21,8 +21,24 @@ from shared.bus.kafka import drop_topics
 from shared.schemas.events import HandoffPacketBuilt
 from shared.schemas.topics import HANDOFF_PACKETS
 from tests.conftest import ROOT, Infra
+from tests.processes import processes_with_topic_prefix
 
 pytestmark = pytest.mark.e2e
+
+
+def _env(infra: Infra, prefix: str, *, http_ports: tuple[int, int]) -> dict[str, str]:
+    """The run's own broker, Redis, topics, groups and gateway and desk ports."""
+    gateway, desk = http_ports
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
+        "REDIS_URL": infra.redis_url,
+        "BATON_TOPIC_PREFIX": prefix,
+        "BATON_CONSUMER_GROUP_PREFIX": prefix.rstrip("."),
+        "BATON_LOG_LEVEL": "WARNING",
+        "BATON_GATEWAY_PORT": str(gateway),
+        "BATON_DESK_PORT": str(desk),
+    }
 
 
 async def _packets(bootstrap: str, topic: str) -> list[HandoffPacketBuilt]:
@@ -47,16 +63,7 @@ async def test_run_all_demo_prints_packets_with_transcripts_until_interrupted(
     infra: Infra,
 ) -> None:
     prefix = f"mr{uuid.uuid4().hex[:6]}."
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
-        "REDIS_URL": infra.redis_url,
-        "BATON_TOPIC_PREFIX": prefix,
-        "BATON_CONSUMER_GROUP_PREFIX": prefix.rstrip("."),
-        "BATON_LOG_LEVEL": "WARNING",
-        "BATON_GATEWAY_PORT": "18280",
-        "BATON_DESK_PORT": "18281",
-    }
+    env = _env(infra, prefix, http_ports=(18280, 18281))
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "services.cli", "run", "all", "--demo"),
@@ -106,33 +113,10 @@ def _customer_line_after(lines: list[str], marker: str) -> bool:
     return any(line.split()[1:2] == ["customer"] for line in lines[start + 1 :] if line.strip())
 
 
-def _children_of_run(prefix: str) -> list[int]:
-    """Pids of processes whose environment names the run's topic prefix."""
-    marker = f"BATON_TOPIC_PREFIX={prefix}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 async def test_services_stop_when_run_all_is_killed(infra: Infra, tmp_path: Path) -> None:
     """SIGKILL leaves no chance to stop the children: they must notice and stop themselves."""
     prefix = f"mk{uuid.uuid4().hex[:6]}."
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
-        "REDIS_URL": infra.redis_url,
-        "BATON_TOPIC_PREFIX": prefix,
-        "BATON_CONSUMER_GROUP_PREFIX": prefix.rstrip("."),
-        "BATON_LOG_LEVEL": "WARNING",
-        "BATON_GATEWAY_PORT": "18380",
-        "BATON_DESK_PORT": "18381",
-    }
+    env = _env(infra, prefix, http_ports=(18380, 18381))
     # Output to a file, not a pipe: children that outlived the parent (the failure this test
     # looks for) would hold a pipe open and hang the wait for the parent.
     out = tmp_path / "out.txt"
@@ -150,7 +134,7 @@ async def test_services_stop_when_run_all_is_killed(infra: Infra, tmp_path: Path
             while b"baton: all services ready" not in out.read_bytes():
                 assert proc.returncode is None, out.read_text()[-3000:]
                 await asyncio.sleep(0.2)
-        children = [pid for pid in _children_of_run(prefix) if pid != proc.pid]
+        children = [pid for pid in processes_with_topic_prefix(prefix) if pid != proc.pid]
         assert len(children) >= 4, "the services run as child processes"
         proc.kill()
         await proc.wait()
@@ -162,7 +146,7 @@ async def test_services_stop_when_run_all_is_killed(infra: Infra, tmp_path: Path
             running = [pid for pid in children if not _gone(pid)]
         assert running == [], "services outlived a killed `baton run all`"
     finally:
-        for pid in _children_of_run(prefix):
+        for pid in processes_with_topic_prefix(prefix):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         await drop_topics(infra.kafka, prefix)

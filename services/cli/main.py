@@ -299,6 +299,9 @@ def bench(
     rate: Annotated[float, typer.Option(help="Customer turns/s in the latency phase.")] = 500.0,
     seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 20.0,
     partitions: Annotated[int, typer.Option(help="Partitions per topic.")] = 4,
+    warmup_seconds: Annotated[
+        float, typer.Option(help="Paced traffic before measuring, to warm the broker's JVM.")
+    ] = 15.0,
 ) -> None:
     """Measure turns/s and turn->decision/packet latency, against a bare aiokafka relay."""
     from services.bench.run import bench as run_bench
@@ -311,6 +314,7 @@ def bench(
                 latency_rate=rate,
                 latency_seconds=seconds,
                 partitions=partitions,
+                warmup_seconds=warmup_seconds,
             )
         )
     except (asyncio.CancelledError, KeyboardInterrupt):

@@ -40,7 +40,7 @@ async def _start_bench(infra: Infra, conversations: int) -> asyncio.subprocess.P
         "services.cli",
         "bench",
         *("--conversations", str(conversations), "--rate", "40", "--seconds", "3"),
-        *("--partitions", "2"),
+        *("--partitions", "2", "--warmup-seconds", "1"),
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,

@@ -41,7 +41,7 @@ async def bench(
     latency_rate: float,
     latency_seconds: float,
     partitions: int,
-    warmup_seconds: float = 0.0,
+    warmup_seconds: float,
 ) -> list[PhaseResult]:
     """Run every phase on topics of this run's own, and delete them afterwards."""
     settings = BatonSettings()

@@ -29,16 +29,17 @@ class TopicDecoder:
     def __init__(self, topics: Sequence[Topic]) -> None:
         # The adapters' validators themselves: TypeAdapter.validate_json's Python wrapper
         # costs 0.3 us a call, a tenth of decoding a small event.
-        self._adapters: dict[str, Callable[[bytes], Any]] = {
+        self._validators: dict[str, Callable[[bytes], Any]] = {
             t.name: _adapter(t).validator.validate_json for t in topics
         }
-        # Baton's own events carry every field; platform input may rely on defaults (a fresh
-        # event id, "now"), so only internal events may be stored as the bytes they came in.
+        # Baton's own events carry every field. Platform input may leave some out (filled in
+        # below) or differ from the validated event (whitespace around ids, unknown fields),
+        # so only internal events may be stored as the bytes they came in.
         self._keep_wire = {t.name for t in topics if not t.public}
 
     def decode(self, record: Record) -> Envelope:
         """Return the event, or raise ``ValueError`` saying what is wrong with it."""
-        validate = self._adapters.get(record.topic)
+        validate = self._validators.get(record.topic)
         if validate is None:
             raise ValueError(f"no schema for topic {record.topic!r}")
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 
+import pytest
+
 from services.bench.driver import staggered
 from services.bench.traffic import conversation
 from shared.schemas.events import ConversationTurn, Role
@@ -67,3 +69,26 @@ def test_send_groups_keep_order_pair_replies_and_note_every_customer_turn() -> N
             # Paced: each group is one customer turn and the bot's reply to it.
             assert all(len(customers) == 1 for _, customers in groups)
             assert all(len(ms) <= 2 for ms, _ in groups)
+
+
+def test_paced_sends_linger_like_a_default_producer_and_keep_each_turns_due_time() -> None:
+    from services.bench.driver import _groups, lingered
+    from shared.bus.base import Message
+
+    ordered = staggered(_convs(100), rate=40.0, customer_turns=4, gap_s=1.0)
+    messages = [Message("in", t.key, t.event_id.encode()) for t in ordered]
+    groups = _groups(messages, ordered, paced=True)
+    rate, linger = 1000.0, 0.005
+    rounds = lingered(groups, rate=rate, linger_s=linger)
+    assert [m for r in rounds for m in r.messages] == messages  # nothing lost or reordered
+    customers = [(t.session_id, t.seq) for t in ordered if t.role is Role.CUSTOMER]
+    due = {turn: d for r in rounds for turn, d in r.due_s.items()}
+    assert list(due) == customers
+    assert all(due[turn] == i / rate for i, turn in enumerate(customers))
+    for r in rounds:
+        # Every turn waits at most the linger, and none goes before it falls due.
+        assert all(r.send_s - linger - 1e-9 <= d <= r.send_s for d in r.due_s.values())
+        assert min(r.due_s.values()) == pytest.approx(r.send_s - linger)
+    # At 1,000 turns/s a 5 ms linger gathers about six turns (and their replies) a request.
+    assert len(rounds) == -(-len(customers) // 6)
+    assert len(lingered(groups, rate=rate, linger_s=0.0)) == len(customers)

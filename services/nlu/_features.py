@@ -15,9 +15,12 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 
 from services.nlu._encoder import ENCODER_NAME, SentenceEncoder, load_encoder
-from services.nlu._vectorize import NgramTfidf
+from services.nlu._vectorize import NgramTfidf, Rows
 
 Progress = Callable[[str, int, int], None]
+# Largest batch scored without scipy (see `FeatureStack.scores`): at 25 texts that path
+# took 36 µs a text against 51, at 100 both took about 29.
+DIRECT_MAX_TEXTS = 64
 
 
 class Block(Protocol):
@@ -115,6 +118,25 @@ class FeatureStack:
         """Return the side-by-side rows of every block."""
         return _hstack([block.transform(texts) for block in self.blocks])
 
+    def scores(self, texts: Sequence[str], head: LinearHead) -> np.ndarray:
+        """Return ``head.decision_function(self.transform(texts))``.
+
+        A small batch of n-gram rows is scored straight from each block's arrays: building,
+        stacking and multiplying scipy matrices cost about 0.6 ms a call, several times the
+        arithmetic for the dozen texts of a live batch. A large one goes through scipy,
+        which is faster there.
+        """
+        direct = len(texts) <= DIRECT_MAX_TEXTS
+        if not direct or not all(isinstance(block, NgramTfidf) for block in self.blocks):
+            return head.decision_function(self.transform(texts))
+        out = np.zeros((len(texts), head.coef.shape[0]), dtype=np.float32)
+        offset = 0
+        for block in self.blocks:
+            assert isinstance(block, NgramTfidf)
+            head.accumulate(out, block.rows(texts), offset)
+            offset += block.width
+        return out.astype(np.float64) + head.intercept
+
     def layout(self) -> list[tuple[int, float]]:
         """Return (width, scale) per block, in column order."""
         return [(block.width, block.scale) for block in self.blocks]
@@ -200,6 +222,8 @@ class LinearHead:
         self.intercept = np.asarray(intercept, dtype=np.float32)
         if self.coef.ndim != 2 or self.coef.shape[0] != self.intercept.shape[0]:
             raise ValueError("coef and intercept do not fit together")
+        # One row per feature: a product with the transposed view copied it on every call.
+        self._by_feature = np.ascontiguousarray(self.coef.T)
 
     @classmethod
     def from_classifier(cls, classifier: Any) -> LinearHead:
@@ -215,8 +239,16 @@ class LinearHead:
 
     def decision_function(self, matrix: Any) -> np.ndarray:
         """Return one score column per class."""
-        scores = np.asarray(matrix @ self.coef.T, dtype=np.float64)
+        scores = np.asarray(matrix @ self._by_feature, dtype=np.float64)
         return scores + self.intercept
+
+    def accumulate(self, out: np.ndarray, rows: Rows, offset: int) -> None:
+        """Add the scores of one block's rows, its columns starting at ``offset``, to ``out``."""
+        filled = rows.indptr[1:] > rows.indptr[:-1]
+        if not filled.any():
+            return
+        weighted = self._by_feature[rows.columns + offset] * rows.data[:, None]
+        out[filled] += np.add.reduceat(weighted, rows.indptr[:-1][filled], axis=0)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Return the weights as arrays (coef stored as float16 to keep models small)."""

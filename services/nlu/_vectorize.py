@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Self
 
@@ -51,6 +52,15 @@ def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     return grams
 
 
+@dataclass(slots=True)
+class Rows:
+    """CSR rows: row ``i`` holds ``columns[indptr[i]:indptr[i + 1]]``, sorted, with ``data``."""
+
+    indptr: np.ndarray
+    columns: np.ndarray
+    data: np.ndarray
+
+
 class NgramTfidf:
     """Fit a vocabulary and idf weights, then turn texts into L2-normalised TF-IDF rows."""
 
@@ -82,12 +92,19 @@ class NgramTfidf:
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Vectorise texts; n-grams outside the vocabulary are ignored."""
+        return self._matrix(self._ids(texts))
+
+    def rows(self, texts: Sequence[str]) -> Rows:
+        """The rows of ``transform`` as arrays, without building a scipy matrix."""
+        return self._rows(self._ids(texts))
+
+    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
         ids: list[list[int]] = []
         for text in texts:
             row: list[int] = []
             self._extend_ids(row, normalise(text))
             ids.append(row)
-        return self._matrix(ids)
+        return ids
 
     def _fit_grams(self, texts: Iterable[str]) -> list[list[str]]:
         """Learn vocabulary and idf; return each text's n-grams for reuse."""
@@ -116,6 +133,28 @@ class NgramTfidf:
         counts.data += 1.0  # sublinear tf: 1 + log(count)
         counts.data *= self.idf_[counts.indices]
         return _l2_rows(counts)
+
+    def _rows(self, ids: list[list[int]]) -> Rows:
+        """``_matrix``'s rows as plain arrays, counted by sorting row * width + column keys.
+
+        For the dozen texts of a live batch, scipy's checks and conversions cost more than
+        the arithmetic; for a thousand, its per-row sorting beats one sort of every key.
+        """
+        n = len(ids)
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n)
+        columns = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+        keys = np.repeat(np.arange(n, dtype=np.int64) * len(self.vocabulary_), lengths) + columns
+        unique, counts = np.unique(keys, return_counts=True)
+        row_of, column = np.divmod(unique, len(self.vocabulary_))
+        data = np.log(counts.astype(np.float32))
+        data += 1.0  # sublinear tf: 1 + log(count)
+        data *= self.idf_[column]
+        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n))
+        norms[norms == 0.0] = 1.0
+        data /= norms[row_of].astype(np.float32)
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(row_of, minlength=n), out=indptr[1:])
+        return Rows(indptr, column.astype(np.int32), data)
 
     def _extend_ids(self, ids: list[int], text: str) -> None:
         """Append the vocabulary ids of a normalised text's known n-grams."""

@@ -182,7 +182,7 @@ class IntentModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return calibrated class probabilities, one row per text, columns in `labels` order."""
-        logits = self._head.decision_function(self._features.transform(list(texts)))
+        logits = self._features.scores(list(texts), self._head)
         return softmax(logits, self.temperature)
 
     def predict_batch(self, texts: Sequence[str]) -> list[IntentPrediction]:

@@ -77,14 +77,15 @@ class OutputReader:
     """
 
     def __init__(self, bootstrap: str, decisions: str, packets: str) -> None:
-        # Fetches wait for 20 ms' worth of output, not for the first record: the broker's
-        # stamps make reading late harmless, and a fetch per handful of records cost the
-        # generator a fifth of its CPU flat out, on the cores the services need.
+        # Fetches wait for 100 ms' worth of output, not for the first record: the broker's
+        # stamps make reading late harmless, and each fetch costs the generator and the
+        # broker CPU on the cores the services need (a fetch per handful of records was a
+        # fifth of the generator's CPU flat out).
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=None,
             enable_auto_commit=False,
-            fetch_max_wait_ms=20,
+            fetch_max_wait_ms=100,
             fetch_min_bytes=1 << 20,
         )
         self._topics = (decisions, packets)
@@ -108,7 +109,7 @@ class OutputReader:
     async def _run(self) -> None:
         decisions, _ = self._topics
         while not self._stop.is_set():
-            batch = await self._consumer.getmany(timeout_ms=50, max_records=5000)
+            batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
             now = time.time()
             for tp, records in batch.items():
                 for r in records:

@@ -128,6 +128,10 @@ class _Flight:
     started: float
 
 
+# How long a poll with nothing to settle or commit waits for records (see ``run``).
+IDLE_POLL_MS = 250
+
+
 class StreamRunner:
     """Run a ``StreamApp`` against a bus until ``stop`` is set.
 
@@ -154,6 +158,7 @@ class StreamRunner:
         self._group = f"{group_prefix}.{app.name}"
         self._max_records = max_records
         self._timeout_ms = timeout_ms
+        self._idle_ms = max(timeout_ms, IDLE_POLL_MS)
         self._max_in_flight = max_in_flight
         self._commit_interval = commit_interval
         self._decoder = TopicDecoder(app.consumes)
@@ -180,9 +185,11 @@ class StreamRunner:
             while not stop.is_set():
                 try:
                     waited = not flights
+                    # Nothing in flight and nothing to commit: wait longer, since records
+                    # end the wait as soon as they arrive. Each empty poll wakes the process.
+                    timeout_ms = (self._timeout_ms if done else self._idle_ms) if waited else 0
                     records = await subscription.poll(
-                        max_records=self._max_records,
-                        timeout_ms=self._timeout_ms if waited else 0,
+                        max_records=self._max_records, timeout_ms=timeout_ms
                     )
                     self.stats.last_poll = time.time()
                     LAST_POLL.labels(self.app.name).set(self.stats.last_poll)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -95,7 +96,16 @@ class KafkaPublisher:
 
 
 class KafkaSubscription:
-    """A consumer-group member that only commits what the caller says is done."""
+    """A consumer-group member that only commits what the caller says is done.
+
+    Fetches gather: the broker holds each one until ``fetch_min_bytes`` are waiting or
+    ``fetch_max_wait_ms`` have passed, so a steady stream comes in batches. Once nothing
+    has come for twice that wait, the subscription is idle: it asks for the first byte
+    instead, waiting up to ``idle_fetch_wait_ms``. An idle service then answers a lone
+    event at once rather than after a full gathering wait, and stops waking up every few
+    milliseconds for empty fetches (each costs about 0.7 ms of CPU on this project's
+    2-core machine). The next batch that arrives switches gathering back on.
+    """
 
     def __init__(
         self,
@@ -107,9 +117,15 @@ class KafkaSubscription:
         prefix: str = "",
         fetch_min_bytes: int = 1,
         fetch_max_wait_ms: int = 50,
+        idle_fetch_wait_ms: int = 500,
     ) -> None:
         self._prefix = prefix
         self._topics = [prefix + t for t in topics]
+        self._gathering = (fetch_min_bytes, fetch_max_wait_ms)
+        self._idle = (1, max(idle_fetch_wait_ms, fetch_max_wait_ms))
+        self._idle_after = 2 * fetch_max_wait_ms / 1000
+        self._quiet_since: float | None = None
+        self.idle = False
         self._consumer = AIOKafkaConsumer(
             *self._topics,
             bootstrap_servers=bootstrap,
@@ -130,6 +146,7 @@ class KafkaSubscription:
 
     async def poll(self, *, max_records: int, timeout_ms: int) -> list[Record]:
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        self._pace(bool(batches))
         records: list[Record] = []
         for tp, messages in batches.items():
             topic = tp.topic[len(self._prefix) :]
@@ -146,6 +163,28 @@ class KafkaSubscription:
                 for m in messages
             )
         return records
+
+    def _pace(self, got_records: bool) -> None:
+        """Switch between gathering fetches and first-byte fetches (see the class)."""
+        if got_records:
+            self._quiet_since = None
+            if self.idle:
+                self._fetch_with(*self._gathering)
+                self.idle = False
+            return
+        now = time.monotonic()
+        if self._quiet_since is None:
+            self._quiet_since = now
+        elif not self.idle and now - self._quiet_since >= self._idle_after:
+            self._fetch_with(*self._idle)
+            self.idle = True
+
+    def _fetch_with(self, min_bytes: int, max_wait_ms: int) -> None:
+        # aiokafka reads these two for every fetch request it builds, and offers no
+        # public way to change them on a running consumer.
+        fetcher = self._consumer._fetcher
+        fetcher._fetch_min_bytes = min_bytes
+        fetcher._fetch_max_wait_ms = max_wait_ms
 
     async def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
         if offsets is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -11,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.bus.base import Message
 from shared.bus.codec import to_message
-from shared.bus.kafka import KafkaBus, drop_topics
+from shared.bus.kafka import KafkaBus, KafkaSubscription, drop_topics
 from shared.runtime import StreamApp, StreamRunner
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import ConversationTurn, Role
@@ -135,3 +136,45 @@ async def test_headers_travel_with_messages_through_the_broker(infra: Infra) -> 
         (b"1", (("baton-action", b"transfer"), ("x", b""))),
         (b"2", ()),
     ]
+
+
+async def test_an_idle_subscription_answers_a_lone_record_without_the_gathering_wait(
+    infra: Infra,
+) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    bus = KafkaBus(infra.kafka, topic_prefix=prefix)
+    await bus.ensure_topics([CONVERSATION_EVENTS.name], partitions=2)
+    # Gathering, the broker would hold a lone record for the whole 2 s wait: 1 MiB never comes.
+    subscription = KafkaSubscription(
+        infra.kafka,
+        [CONVERSATION_EVENTS.name],
+        group=f"{prefix}g",
+        client_id="t",
+        prefix=prefix,
+        fetch_min_bytes=1 << 20,
+        fetch_max_wait_ms=2000,
+        idle_fetch_wait_ms=5000,
+    )
+    await subscription.start()
+    publisher = bus.publisher(client_id="t")
+    await publisher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not subscription.idle:  # joins the group, then finds nothing for twice the wait
+            assert time.monotonic() < deadline, "never went idle"
+            assert await subscription.poll(max_records=10, timeout_ms=500) == []
+        turn = ConversationTurn(tenant_id="t", session_id="s", seq=1, role=Role.CUSTOMER, text="x")
+        await asyncio.sleep(2.2)  # the last gathering fetch is over: the broker holds an idle one
+        sent = time.monotonic()
+        await publisher.publish([to_message(CONVERSATION_EVENTS, turn)])
+        records = []
+        while not records and time.monotonic() - sent < 10:
+            records = await subscription.poll(max_records=10, timeout_ms=100)
+        took = time.monotonic() - sent
+        assert [r.value for r in records] == [to_message(CONVERSATION_EVENTS, turn).value]
+        assert took < 1.0, f"a lone record took {took:.2f} s: the broker held it for the wait"
+        assert not subscription.idle  # records switch gathering back on
+    finally:
+        await publisher.stop()
+        await subscription.stop()
+        await drop_topics(infra.kafka, prefix)

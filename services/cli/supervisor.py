@@ -153,6 +153,10 @@ class Supervisor:
         for p in self.procs.values():
             if p.returncode is None:
                 p.send_signal(signal.SIGTERM)
+                # A paused service (the bench's backlog phase) would hold its SIGTERM until
+                # killed at the timeout, with no clean shutdown; continuing it is a no-op
+                # for one that runs.
+                p.send_signal(signal.SIGCONT)
         for name, p in self.procs.items():
             try:
                 await asyncio.wait_for(p.wait(), timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 
@@ -56,8 +57,10 @@ class HealthServer:
                 ok, detail = False, repr(exc)
             ready = ready and ok
             results[name] = detail
+        # The pid tells a supervisor that its own child answered, not a stray process
+        # holding the port.
         return web.json_response(
-            {"ready": ready, "service": self.service, "checks": results},
+            {"ready": ready, "service": self.service, "pid": os.getpid(), "checks": results},
             status=200 if ready else 503,
         )
 

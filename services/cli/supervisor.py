@@ -118,9 +118,11 @@ class Supervisor:
                     port = self.port(name)
                     try:
                         r = await client.get(f"http://127.0.0.1:{port}/readyz")
-                        if r.status_code == 200:
+                        # Only this child's answer counts: a stray process on the port (an
+                        # earlier run's, still stopping) once passed for a whole set.
+                        if r.status_code == 200 and r.json().get("pid") == proc.pid:
                             pending.discard(name)
-                    except httpx.HTTPError:
+                    except (httpx.HTTPError, ValueError):
                         pass
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"services not ready: {sorted(pending)}")

@@ -5,6 +5,7 @@
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -137,7 +138,7 @@ def create_app(settings: DeskSettings, bus: Bus, store: StateStore) -> FastAPI:
     async def readyz() -> JSONResponse:
         runner = state.get("runner")
         ok = runner is not None and runner.ready.is_set() and await store.ping()
-        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+        return JSONResponse({"ready": ok, "pid": os.getpid()}, status_code=200 if ok else 503)
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -77,7 +78,7 @@ def create_app(
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
         ready = "publisher" in state
-        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+        return JSONResponse({"ready": ready, "pid": os.getpid()}, status_code=200 if ready else 503)
 
     @app.get("/metrics")
     async def metrics() -> Response:

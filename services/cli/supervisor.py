@@ -118,8 +118,8 @@ class Supervisor:
                     port = self.port(name)
                     try:
                         r = await client.get(f"http://127.0.0.1:{port}/readyz")
-                        # Only this child's answer counts: a stray process on the port (an
-                        # earlier run's, still stopping) once passed for a whole set.
+                        # Only this child's answer counts: stray services left on the ports
+                        # once answered for a whole set of children that had died on bind.
                         if r.status_code == 200 and r.json().get("pid") == proc.pid:
                             pending.discard(name)
                     except (httpx.HTTPError, ValueError):

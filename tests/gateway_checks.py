@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import uuid
 
 import httpx
@@ -67,7 +68,7 @@ async def check_gateway(bus: Bus) -> tuple[list[str], list[bytes]]:
         refused.append(too_many.request.content)
 
         assert (await client.get("/healthz")).status_code == 200
-        assert (await client.get("/readyz")).json() == {"ready": True}
+        assert (await client.get("/readyz")).json() == {"ready": True, "pid": os.getpid()}
         assert "baton_gateway_requests_total" in (await client.get("/metrics")).text
         assert "/v1/events" in (await client.get("/openapi.json")).json()["paths"]
     accepted = ok.json()["event_ids"] + batch.json()["event_ids"]

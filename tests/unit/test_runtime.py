@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Sequence
 from aiokafka.errors import KafkaConnectionError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shared.bus.base import Message
+from shared.bus.base import Message, Record
 from shared.bus.codec import encode, to_message
-from shared.bus.memory import MemoryBroker, MemoryBus, MemoryPublisher
-from shared.runtime import StreamApp, StreamRunner, every
+from shared.bus.memory import MemoryBroker, MemoryBus, MemoryPublisher, MemorySubscription
+from shared.runtime import IDLE_POLL_MS, StreamApp, StreamRunner, every
 from shared.schemas.envelope import Envelope
 from shared.schemas.events import ConversationTurn, Role
 from shared.schemas.topics import CONVERSATION_EVENTS, DECISIONS, DLQ
@@ -192,3 +192,37 @@ async def test_skipped_records_are_committed_but_never_decoded_or_handled() -> N
     await task
     assert seen == [2, 4]
     assert bus.broker.records(DLQ.name) == []
+
+
+class TimedSubscription(MemorySubscription):
+    """Notes the timeout of every poll."""
+
+    def __init__(self, broker: MemoryBroker, topics: Sequence[str], group: str) -> None:
+        super().__init__(broker, topics, group)
+        self.timeouts: list[int] = []
+
+    async def poll(self, *, max_records: int, timeout_ms: int) -> list[Record]:
+        self.timeouts.append(timeout_ms)
+        return await super().poll(max_records=max_records, timeout_ms=timeout_ms)
+
+
+async def test_an_idle_runner_polls_with_the_long_wait_once_everything_is_committed() -> None:
+    bus, seen, stop = MemoryBus(MemoryBroker(partitions=1)), list[int](), asyncio.Event()
+    polls: list[TimedSubscription] = []
+
+    def subscription(topics: Sequence[str], *, group: str, client_id: str) -> TimedSubscription:
+        polls.append(TimedSubscription(bus.broker, topics, group))
+        return polls[-1]
+
+    bus.subscription = subscription  # type: ignore[method-assign]
+    runner = StreamRunner(echo_app(seen), bus, group_prefix="t", timeout_ms=5)
+    send_turns(bus, range(1, 3))
+    task = asyncio.create_task(runner.run(stop))
+    await wait_until(lambda: committed(bus) == 2)
+    await wait_until(lambda: polls[0].timeouts[-1] == IDLE_POLL_MS)
+    stop.set()
+    await task
+    timeouts = polls[0].timeouts
+    # Waiting with output to commit, the short wait; committed and idle, the long one.
+    assert 5 in timeouts
+    assert IDLE_POLL_MS in timeouts[timeouts.index(5) + 1 :]

@@ -351,10 +351,7 @@ async def _send(
                 now = time.time()
                 for turn in customers:
                     sent_at[turn] = now
-                pending.append(asyncio.ensure_future(await publisher.send(messages)))
-                if len(pending) >= 500:
-                    await asyncio.gather(*pending)
-                    pending = []
+                await _queue(publisher, messages, pending)
         else:
             t0, epoch0 = time.perf_counter(), time.time()
             for r in lingered(groups, rate=rate, linger_s=LINGER_S):
@@ -363,15 +360,22 @@ async def _send(
                     await asyncio.sleep(delay)
                 for turn, due in r.due_s.items():
                     sent_at[turn] = epoch0 + due
-                pending.append(asyncio.ensure_future(await publisher.send(r.messages)))
-                if len(pending) >= 500:
-                    await asyncio.gather(*pending)
-                    pending = []
+                await _queue(publisher, r.messages, pending)
         await asyncio.gather(*pending)
     finally:
         for acked in pending:
             acked.cancel()  # stopped early: nobody waits for these acknowledgements any more
         await publisher.stop()
+
+
+async def _queue(
+    publisher: KafkaPublisher, messages: list[Message], pending: list[asyncio.Future[None]]
+) -> None:
+    """Send without waiting for the acknowledgement; wait for them every 500 sends."""
+    pending.append(asyncio.ensure_future(await publisher.send(messages)))
+    if len(pending) >= 500:
+        await asyncio.gather(*pending)
+        pending.clear()
 
 
 def report(result: PhaseResult) -> str:

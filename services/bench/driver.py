@@ -167,9 +167,7 @@ def staggered(
     turn at once. Flat out (no rate), it is a round-robin: every first turn, then every
     second one, and so on.
     """
-    window = len(convs)
-    if rate is not None:
-        window = min(window, max(1, round(rate / customer_turns * gap_s)))
+    window = len(convs) if rate is None else min(len(convs), _starts(rate, customer_turns, gap_s))
     slots: list[tuple[int, int, Sequence[ConversationTurn]]] = []
     for i, conv in enumerate(convs):
         for step in range(0, len(conv), 2):  # a customer turn and the bot's reply to it
@@ -177,6 +175,48 @@ def staggered(
             slots.append((i + k * window, k, conv[step : step + 2]))
     slots.sort(key=lambda slot: (slot[0], slot[1]))
     return [turn for _, _, pair in slots for turn in pair]
+
+
+def steady_window(
+    rate: float | None, *, conversations: int, customer_turns: int, gap_s: float
+) -> tuple[int, int]:
+    """How many conversations to send for ``conversations`` in steady state, and the window.
+
+    Paced, the first conversations ramp up (only first turns are under way) and the last ramp
+    down (only last turns, which are where conversations escalate: four times the steady
+    rate of packets in the phase's final quarter second, and the slowest packets of a run).
+    A paced phase therefore sends ``(customer_turns - 1) * window`` more conversations, and
+    only the turns sent while every stage was in the mix are timed (see ``steady``).
+    Flat out, every turn counts.
+    """
+    if rate is None:
+        return conversations, conversations
+    window = _starts(rate, customer_turns, gap_s)
+    return conversations + (customer_turns - 1) * window, window
+
+
+def _starts(rate: float, customer_turns: int, gap_s: float) -> int:
+    """Conversations that start each ``gap_s`` at ``rate`` customer turns/s."""
+    return max(1, round(rate / customer_turns * gap_s))
+
+
+def steady(
+    convs: Sequence[Sequence[ConversationTurn]], *, window: int, customer_turns: int
+) -> set[tuple[str, int]]:
+    """The customer turns ``staggered`` sends while every stage of a conversation is under way.
+
+    Conversation ``i``'s ``k``-th customer turn goes in slot ``i + k * window``; from slot
+    ``(customer_turns - 1) * window`` to the last conversation's first turn, every slot holds
+    one turn of each stage.
+    """
+    turns = [
+        (i + k * window, (t.session_id, t.seq))
+        for i, conv in enumerate(convs)
+        for k, t in enumerate(c for c in conv if c.role is Role.CUSTOMER)
+    ]
+    if window >= len(convs):  # flat out, a round-robin: no ramps
+        return {turn for _, turn in turns}
+    return {turn for slot, turn in turns if (customer_turns - 1) * window <= slot < len(convs)}
 
 
 async def run_phase(
@@ -198,6 +238,8 @@ async def run_phase(
 ) -> PhaseResult:
     """Send interleaved conversations, at ``rate`` customer turns/s or flat out.
 
+    Paced, ``conversations`` is how many are timed in steady state: ramps come on top (see
+    ``steady_window``), and the sustained rate and latencies are those of the steady turns.
     With ``hold``, the pipeline is paused while every turn is written, and the clock starts
     when it resumes: it then drains a backlog with the load generator idle, so the figure is
     the pipeline's own capacity, not what is left of two cores after the generator's share.
@@ -208,14 +250,23 @@ async def run_phase(
         raise ValueError("a held phase is sent all at once: no rate")
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:6]
-    plan = [rng.random() < escalate_share for _ in range(conversations)]
+    total, window = steady_window(
+        rate, conversations=conversations, customer_turns=customer_turns, gap_s=turn_gap_s
+    )
+    plan = [rng.random() < escalate_share for _ in range(total)]
     convs = [
         conversation(
             tenant, f"{name}-{run}-{i:06d}", customer_turns=customer_turns, escalate=e, rng=rng
         )
         for i, e in enumerate(plan)
     ]
-    escalating = {c[0].session_id for c, e in zip(convs, plan, strict=True) if e}
+    timed = steady(convs, window=window, customer_turns=customer_turns)
+    # A packet is timed from its session's last turn, so it counts when that turn does.
+    escalating = {
+        c[0].session_id
+        for c, e in zip(convs, plan, strict=True)
+        if e and (c[0].session_id, max(t.seq for t in c if t.role is Role.CUSTOMER)) in timed
+    }
     ordered = staggered(convs, rate=rate, customer_turns=customer_turns, gap_s=turn_gap_s)
     groups = _groups(
         [Message(topic_in, t.key, t.model_dump_json().encode()) for t in ordered],
@@ -226,7 +277,6 @@ async def run_phase(
     await publisher.start()
     sent_at: dict[tuple[str, int], float] = {}
     customers = [(t.session_id, t.seq) for t in ordered if t.role is Role.CUSTOMER]
-    customer_total = len(customers)
     all_decided = reader.expect(customers)
     if hold is not None:
         hold.pause()
@@ -250,10 +300,12 @@ async def run_phase(
         if all(s in reader.packed for s in escalating):
             break
         await asyncio.sleep(0.05)
-    last = max([reader.decided[k] for k in sent_at if k in reader.decided] or [t0])
-    result = PhaseResult(name=name, turns=customer_total, seconds=last - t0)
+    timed_sent = {k: t for k, t in sent_at.items() if k in timed}
+    start = min(timed_sent.values(), default=t0)
+    last = max([reader.decided[k] for k in timed_sent if k in reader.decided] or [start])
+    result = PhaseResult(name=name, turns=len(timed_sent), seconds=last - start)
     result.decision_latency_ms = [
-        (reader.decided[k] - t) * 1000 for k, t in sent_at.items() if k in reader.decided
+        (reader.decided[k] - t) * 1000 for k, t in timed_sent.items() if k in reader.decided
     ]
     result.decisions = len(result.decision_latency_ms)
     result.decided_s = sorted(reader.decided[k] - t0 for k in sent_at if k in reader.decided)

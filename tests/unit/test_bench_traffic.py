@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 
 import pytest
 
@@ -92,3 +93,36 @@ def test_paced_sends_linger_like_a_default_producer_and_keep_each_turns_due_time
     # At 1,000 turns/s a 5 ms linger gathers about six turns (and their replies) a request.
     assert len(rounds) == -(-len(customers) // 6)
     assert len(lingered(groups, rate=rate, linger_s=0.0)) == len(customers)
+
+
+def test_paced_phases_time_only_the_steady_state_where_every_stage_is_in_the_mix() -> None:
+    from services.bench.driver import steady, steady_window
+
+    # 40 customer turns/s, 4 per conversation: 10 start each second, so 30 more for the ramps.
+    total, window = steady_window(40.0, conversations=50, customer_turns=4, gap_s=1.0)
+    assert (total, window) == (80, 10)
+    convs = _convs(total)
+    timed = steady(convs, window=window, customer_turns=4)
+    assert len(timed) == 50 * 4
+    sent = [
+        (t.session_id, t.seq)
+        for t in staggered(convs, rate=40.0, customer_turns=4, gap_s=1.0)
+        if t.role is Role.CUSTOMER
+    ]
+    marks = [turn in timed for turn in sent]
+    first = marks.index(True)
+    # One unbroken stretch, after the ramp up and before the ramp down...
+    assert marks[first : first + len(timed)] == [True] * len(timed)
+    assert first > 0 and first + len(timed) < len(sent)
+    # ...in which every second (40 turns) holds 10 turns of each of the four stages, last
+    # turns (the escalating ones) included: no burst of handoffs at either end.
+    stretch = sent[first : first + len(timed)]
+    for i in range(0, len(stretch), 40):
+        stages = Counter(seq for _, seq in stretch[i : i + 40])
+        assert sorted(stages.values()) == [10, 10, 10, 10]
+    # The ramps are what is left out: their mix is all first turns, then all last turns.
+    assert {seq for _, seq in sent[:10]} == {1}
+    assert {seq for _, seq in sent[-10:]} == {7}
+    # Flat out there is no ramp: every turn is timed.
+    assert steady_window(None, conversations=50, customer_turns=4, gap_s=1.0) == (50, 50)
+    assert len(steady(_convs(50), window=50, customer_turns=4)) == 200

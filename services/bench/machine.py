@@ -124,6 +124,35 @@ def cpu_of(pids: Mapping[str, int]) -> dict[str, float]:
     return {name: process_cpu(pid) for name, pid in pids.items()}
 
 
+# A HotSpot JVM's JIT compiler threads, as /proc names them (truncated to 15 characters).
+JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
+
+
+def jit_cpu(pid: int, proc: Path = Path("/proc")) -> float | None:
+    """CPU seconds a JVM's JIT compiler threads have used so far; None where /proc hides them.
+
+    A broker that has just started compiles its hot paths for minutes under load, on the
+    cores the services need: this tells a bench when that is over. HotSpot stops idle
+    compiler threads, and their time leaves the sum with them, so compare readings with
+    ``max(0, later - earlier)``.
+    """
+    tasks = proc / str(pid) / "task"
+    try:
+        threads = list(tasks.iterdir())
+    except OSError:
+        return None
+    total = 0.0
+    for thread in threads:
+        try:
+            if (thread / "comm").read_text().strip() not in JIT_THREADS:
+                continue
+            fields = (thread / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def machine_ticks() -> tuple[int, int, int] | None:
     """(busy, total, stolen) CPU ticks of the whole machine, where /proc/stat exists."""
     try:

@@ -300,8 +300,14 @@ def bench(
     seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 20.0,
     partitions: Annotated[int, typer.Option(help="Partitions per topic.")] = 4,
     warmup_seconds: Annotated[
-        float, typer.Option(help="Paced traffic before measuring, to warm the broker's JVM.")
+        float, typer.Option(help="Paced traffic before measuring, at least.")
     ] = 15.0,
+    warmup_max_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Paced traffic before measuring, at most, while a local broker's JIT compiles."
+        ),
+    ] = 120.0,
 ) -> None:
     """Measure turns/s and turn->decision/packet latency, against a bare aiokafka relay."""
     from services.bench.run import bench as run_bench
@@ -315,6 +321,7 @@ def bench(
                 latency_seconds=seconds,
                 partitions=partitions,
                 warmup_seconds=warmup_seconds,
+                warmup_max_seconds=warmup_max_seconds,
             )
         )
     except (asyncio.CancelledError, KeyboardInterrupt):

@@ -40,7 +40,7 @@ async def _start_bench(infra: Infra, conversations: int) -> asyncio.subprocess.P
         "services.cli",
         "bench",
         *("--conversations", str(conversations), "--rate", "40", "--seconds", "3"),
-        *("--partitions", "2", "--warmup-seconds", "1"),
+        *("--partitions", "2", "--warmup-seconds", "1", "--warmup-max-seconds", "1"),
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -68,6 +68,7 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
         assert int(rate.group(1).replace(",", "")) > 0
     assert re.search(r"\[baton-40/s\] turn->packet +p50 [\d.]+ ms +p99 [\d.]+ ms", text), text
     assert "ms CPU per customer turn" in text
+    assert re.search(r"\[warmup\] \d+ s of paced traffic at 40 turns/s; the broker's JIT", text)
     assert re.search(r"\[baton-40/s\] machine CPU busy \d+% .* stolen by the host [\d.]+%", text)
     assert re.search(r"\[machine\] speed probe \d+ ms before the run, \d+ ms after", text)
     assert re.search(r"\[baton-max\] host speed: .* [\d.]+ ms CPU \(median of", text)

@@ -6,12 +6,15 @@ import asyncio
 import os
 from pathlib import Path
 
+import pytest
+
 from services.bench.machine import (
     Canary,
     canary_line,
     cpu_line,
     cpu_probe,
     infra_pids,
+    jit_cpu,
     machine_line,
     process_cpu,
 )
@@ -80,3 +83,32 @@ async def test_the_canary_samples_until_stopped() -> None:
     count = len(samples)
     await asyncio.sleep(0.05)
     assert len(canary.samples) == count  # stopped: no more samples
+
+
+def _thread(root: Path, pid: int, tid: int, name: str, ticks: tuple[int, int]) -> None:
+    task = root / str(pid) / "task" / str(tid)
+    task.mkdir(parents=True)
+    (task / "comm").write_text(name + "\n")
+    # Fields after the command: state, then 10 more, then utime and stime (in clock ticks).
+    rest = ["S"] + ["0"] * 10 + [str(ticks[0]), str(ticks[1])] + ["0"] * 5
+    (task / "stat").write_text(f"{tid} ({name}) " + " ".join(rest) + "\n")
+
+
+def test_jit_cpu_sums_the_compiler_threads_only(tmp_path: Path) -> None:
+    hz = os.sysconf("SC_CLK_TCK")
+    _thread(tmp_path, 11, 12, "C2 CompilerThre", (3 * hz, hz))
+    _thread(tmp_path, 11, 13, "C1 CompilerThre", (hz, 0))
+    _thread(tmp_path, 11, 14, "data-plane-kafk", (50 * hz, 9 * hz))  # a request handler
+    assert jit_cpu(11, tmp_path) == pytest.approx(5.0)
+    assert jit_cpu(99, tmp_path) is None  # no such process, or /proc hides it
+
+
+def test_warming_stops_once_the_least_is_done_and_the_jit_is_quiet_or_at_the_most() -> None:
+    from services.bench.run import JIT_QUIET_SHARE, warm_enough
+
+    busy, quiet = JIT_QUIET_SHARE * 4, JIT_QUIET_SHARE / 2
+    assert not warm_enough(10, least_s=15, most_s=120, jit_share=quiet)
+    assert not warm_enough(30, least_s=15, most_s=120, jit_share=busy)
+    assert warm_enough(30, least_s=15, most_s=120, jit_share=quiet)
+    assert warm_enough(30, least_s=15, most_s=120, jit_share=None)  # a remote broker
+    assert warm_enough(120, least_s=15, most_s=120, jit_share=busy)

@@ -39,6 +39,8 @@ class PhaseResult:
     assembly_latency_ms: list[float] = field(default_factory=list)
     decisions: int = 0
     packets: int = 0
+    # Customer turns sent, ramps included: what the phase's CPU was spent on.
+    sent: int = 0
     # When each decision was read, in seconds from the phase's start, ascending.
     decided_s: list[float] = field(default_factory=list)
 
@@ -303,7 +305,7 @@ async def run_phase(
     timed_sent = {k: t for k, t in sent_at.items() if k in timed}
     start = min(timed_sent.values(), default=t0)
     last = max([reader.decided[k] for k in timed_sent if k in reader.decided] or [start])
-    result = PhaseResult(name=name, turns=len(timed_sent), seconds=last - start)
+    result = PhaseResult(name=name, turns=len(timed_sent), seconds=last - start, sent=len(sent_at))
     result.decision_latency_ms = [
         (reader.decided[k] - t) * 1000 for k, t in timed_sent.items() if k in reader.decided
     ]
@@ -433,9 +435,14 @@ async def _queue(
 def report(result: PhaseResult) -> str:
     d, p = result.decision_latency_ms, result.packet_latency_ms
     a = result.assembly_latency_ms
+    ramps = (
+        f", {result.sent - result.turns} more in the ramps, untimed"
+        if result.sent > result.turns
+        else ""
+    )
     return (
         f"[{result.name}] {result.turns_per_s:,.0f} turns/s sustained "
-        f"({result.turns} customer turns in {result.seconds:.2f} s; "
+        f"({result.turns} customer turns in {result.seconds:.2f} s{ramps}; "
         f"{result.decisions} decisions, {result.packets} packets)\n"
         f"[{result.name}] turn->decision p50 {percentile(d, 50):.1f} ms  "
         f"p99 {percentile(d, 99):.1f} ms\n"

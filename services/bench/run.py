@@ -326,7 +326,7 @@ class _Meter:
         services = self._sup.cpu_seconds()
         others = {n: v - self._others[n] for n, v in self._other_cpu().items()}
         samples = await self._canary.stop()
-        print(cpu_line(result.name, self._services, services, result.turns, others=others))
+        print(cpu_line(result.name, self._services, services, result.sent, others=others))
         for line in (
             machine_line(result.name, self._machine, machine_ticks()),
             canary_line(result.name, samples),

@@ -67,6 +67,10 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
         assert rate is not None, f"no turns/s line for {phase}:\n{text[-2000:]}"
         assert int(rate.group(1).replace(",", "")) > 0
     assert re.search(r"\[baton-40/s\] turn->packet +p50 [\d.]+ ms +p99 [\d.]+ ms", text), text
+    # 3 s at 40 turns/s in steady state: 30 conversations, and 30 more (10 start each second,
+    # 3 seconds of ramp) whose turns are sent but not timed.
+    steady = r"\[baton-40/s\] [\d,]+ turns/s sustained \(120 customer turns in [\d.]+ s, 120 more"
+    assert re.search(steady, text), text
     assert "ms CPU per customer turn" in text
     assert re.search(r"\[warmup\] \d+ s of paced traffic at 40 turns/s; the broker's JIT", text)
     assert re.search(r"\[baton-40/s\] machine CPU busy \d+% .* stolen by the host [\d.]+%", text)

@@ -131,7 +131,7 @@ JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 def jit_cpu(pid: int, proc: Path = Path("/proc")) -> float | None:
     """CPU seconds a JVM's JIT compiler threads have used so far; None where /proc hides them.
 
-    A broker that has just started compiles its hot paths for minutes under load, on the
+    A broker that has just started compiles its hot paths for about a minute of load, on the
     cores the services need: this tells a bench when that is over. HotSpot stops idle
     compiler threads, and their time leaves the sum with them, so compare readings with
     ``max(0, later - earlier)``.

@@ -14,7 +14,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from services.bench.driver import STAMPED, OutputReader, PhaseResult, report, run_phase
+from services.bench.driver import (
+    STAMPED,
+    OutputReader,
+    PhaseResult,
+    percentile,
+    report,
+    run_phase,
+)
 from services.bench.machine import (
     Canary,
     canary_line,
@@ -230,7 +237,33 @@ async def _phases(
         f"relay {relay_drain.turns_per_s:,.0f} turns/s = {ratio:.2f}",
         flush=True,
     )
+    print(targets_line(throughput, paced, rate=latency_rate), flush=True)
     return [*results, relay, relay_drain]
+
+
+# Issue 3's first targets on the project's 2-core machine.
+TARGET_TURNS_PER_S = 2000.0
+TARGET_PACKET_P99_MS = 250.0
+TARGET_RATE = 500.0  # the p99 target's rate
+
+
+def targets_line(flat_out: PhaseResult, paced: PhaseResult, *, rate: float) -> str:
+    """The run against the first targets: a verdict beside the figures."""
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "missed"
+
+    line = (
+        f"[targets] flat out, live: {flat_out.turns_per_s:,.0f} turns/s "
+        f"(>= {TARGET_TURNS_PER_S:,.0f}: {verdict(flat_out.turns_per_s >= TARGET_TURNS_PER_S)})"
+    )
+    p99 = percentile(paced.packet_latency_ms, 99)
+    if rate != TARGET_RATE:
+        return line + f"; the p99 target is for {TARGET_RATE:.0f} turns/s, not {rate:g}"
+    return line + (
+        f"; turn->packet p99 at {rate:.0f}/s: {p99:.0f} ms "
+        f"(<= {TARGET_PACKET_P99_MS:.0f} ms: {verdict(p99 <= TARGET_PACKET_P99_MS)})"
+    )
 
 
 # Paced warm-up goes on in steps of this long once its least is done...
@@ -342,6 +375,4 @@ def _restore_priority(priority: int) -> None:
 
 
 def _p(result: PhaseResult, q: float) -> float:
-    from services.bench.driver import percentile
-
     return percentile(result.decision_latency_ms, q)

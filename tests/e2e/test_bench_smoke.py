@@ -80,6 +80,8 @@ async def test_bench_prints_every_phase_and_cleans_up(infra: Infra) -> None:
     # The held phase resumed the pipeline: every one of its 160 customer turns was decided.
     assert re.search(r"\[baton-drain\] [\d,]+ turns/s draining .* \(160 decisions in", text), text
     assert re.search(r"\[ratio-drain\] baton .* = \d+\.\d\d", text)
+    verdict = r"\[targets\] flat out, live: [\d,]+ turns/s \(>= 2,000: (met|missed)\); the p99"
+    assert re.search(verdict, text), text[-2000:]
     shared = r"\[baton-max\] CPU s per service: .*sharing the cores: .*load generator"
     assert re.search(shared, text), text
     assert await _bench_topics(infra.kafka) == before, "the run's topics are deleted"

@@ -112,3 +112,21 @@ def test_warming_stops_once_the_least_is_done_and_the_jit_is_quiet_or_at_the_mos
     assert warm_enough(30, least_s=15, most_s=120, jit_share=quiet)
     assert warm_enough(30, least_s=15, most_s=120, jit_share=None)  # a remote broker
     assert warm_enough(120, least_s=15, most_s=120, jit_share=busy)
+
+
+def test_the_targets_line_judges_flat_out_and_the_p99_at_the_targets_rate_only() -> None:
+    from services.bench.driver import PhaseResult
+    from services.bench.run import targets_line
+
+    fast = PhaseResult(name="baton-max", turns=8000, seconds=3.9)  # 2,051 turns/s
+    slow = PhaseResult(name="baton-max", turns=8000, seconds=4.1)  # 1,951
+    paced = PhaseResult(name="baton-500/s", turns=100, seconds=0.2)
+    paced.packet_latency_ms = [100.0] * 98 + [240.0, 900.0]  # p99 is the 99th of 100: 240
+    line = targets_line(fast, paced, rate=500.0)
+    assert "2,051 turns/s (>= 2,000: met)" in line
+    assert "p99 at 500/s: 240 ms (<= 250 ms: met)" in line
+    paced.packet_latency_ms = [100.0] * 97 + [260.0] * 3
+    line = targets_line(slow, paced, rate=500.0)
+    assert "1,951 turns/s (>= 2,000: missed)" in line
+    assert "260 ms (<= 250 ms: missed)" in line
+    assert "the p99 target is for 500 turns/s, not 40" in targets_line(fast, paced, rate=40.0)

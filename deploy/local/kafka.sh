@@ -219,8 +219,11 @@ format_storage() {
     if [[ -s "$KDIR/cluster.id" ]]; then
         cid="$(cat "$KDIR/cluster.id")"
     else
-        # Kafka Uuid: 16 random bytes, URL-safe base64 without padding.
-        cid="$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())' 2>/dev/null \
+        # Kafka Uuid: 16 random bytes, URL-safe base64 without padding; like Kafka's own
+        # random-uuid, never one that starts with '-' (one in 64), which tools take for an option.
+        cid="$(python3 -c 'import base64,uuid
+while (c := base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()).startswith("-"): pass
+print(c)' 2>/dev/null \
             || java -cp "$LIB/*" -Dlog4j.configuration="file:$TOOLS_LOG4J" kafka.tools.StorageTool random-uuid)"
         printf '%s\n' "$cid" >"$KDIR/cluster.id"
     fi
@@ -228,7 +231,7 @@ format_storage() {
     # Static quorum (controller.quorum.voters) works the same on 3.x and 4.x,
     # so no --standalone / --initial-controllers is needed.
     if ! java -cp "$LIB/*" -Dlog4j.configuration="file:$TOOLS_LOG4J" \
-        kafka.tools.StorageTool format -t "$cid" -c "$PROPS" --ignore-formatted \
+        kafka.tools.StorageTool format --cluster-id="$cid" -c "$PROPS" --ignore-formatted \
         >"$LOG_DIR/format.log" 2>&1; then
         cat "$LOG_DIR/format.log" >&2
         die "storage format failed"

@@ -41,8 +41,6 @@ class PhaseResult:
     packets: int = 0
     # Customer turns sent, ramps included: what the phase's CPU was spent on.
     sent: int = 0
-    # When each decision was read, in seconds from the phase's start, ascending.
-    decided_s: list[float] = field(default_factory=list)
 
     @property
     def turns_per_s(self) -> float:
@@ -221,6 +219,14 @@ def steady(
     return {turn for slot, turn in turns if (customer_turns - 1) * window <= slot < len(convs)}
 
 
+CUSTOMER_TURNS = 4  # per synthetic conversation
+
+
+def paced_conversations(rate: float, seconds: float) -> int:
+    """Conversations that fill ``seconds`` at ``rate`` customer turns/s."""
+    return max(1, int(rate * seconds / CUSTOMER_TURNS))
+
+
 async def run_phase(
     *,
     name: str,
@@ -229,7 +235,7 @@ async def run_phase(
     reader: OutputReader,
     conversations: int,
     rate: float | None,
-    customer_turns: int = 4,
+    customer_turns: int = CUSTOMER_TURNS,
     escalate_share: float = 0.2,
     seed: int = 7,
     timeout_s: float = 120.0,
@@ -310,7 +316,6 @@ async def run_phase(
         (reader.decided[k] - t) * 1000 for k, t in timed_sent.items() if k in reader.decided
     ]
     result.decisions = len(result.decision_latency_ms)
-    result.decided_s = sorted(reader.decided[k] - t0 for k in sent_at if k in reader.decided)
     last_turn_sent: dict[str, float] = {}
     last_seq: dict[str, int] = {}
     for (s, seq), t in sent_at.items():

@@ -18,6 +18,7 @@ from services.bench.driver import (
     STAMPED,
     OutputReader,
     PhaseResult,
+    paced_conversations,
     percentile,
     report,
     run_phase,
@@ -50,7 +51,7 @@ async def bench(
     latency_seconds: float,
     partitions: int,
     warmup_seconds: float,
-    warmup_max_seconds: float = 120.0,
+    warmup_max_seconds: float,
 ) -> list[PhaseResult]:
     """Run every phase on topics of this run's own, and delete them afterwards."""
     settings = BatonSettings()
@@ -145,7 +146,7 @@ async def _phases(
                 print(line, flush=True)
             # Steady traffic first, from a rested pipeline: after a flood, its tail is still being
             # digested for a while and would be measured as latency at 500/s.
-            n_latency = max(1, int(latency_rate * latency_seconds / 4))
+            n_latency = paced_conversations(latency_rate, latency_seconds)
 
             async def measured(describe: Callable[[PhaseResult], str], **phase: Any) -> PhaseResult:
                 meters: list[_Meter] = []  # started with the phase's clock, not while building
@@ -257,9 +258,9 @@ def targets_line(flat_out: PhaseResult, paced: PhaseResult, *, rate: float) -> s
         f"[targets] flat out, live: {flat_out.turns_per_s:,.0f} turns/s "
         f"(>= {TARGET_TURNS_PER_S:,.0f}: {verdict(flat_out.turns_per_s >= TARGET_TURNS_PER_S)})"
     )
-    p99 = percentile(paced.packet_latency_ms, 99)
     if rate != TARGET_RATE:
         return line + f"; the p99 target is for {TARGET_RATE:.0f} turns/s, not {rate:g}"
+    p99 = percentile(paced.packet_latency_ms, 99)
     return line + (
         f"; turn->packet p99 at {rate:.0f}/s: {p99:.0f} ms "
         f"(<= {TARGET_PACKET_P99_MS:.0f} ms: {verdict(p99 <= TARGET_PACKET_P99_MS)})"
@@ -296,7 +297,7 @@ async def _warm_up(
         jit_before = jit_cpu(broker) if broker is not None else None
         started = time.perf_counter()
         await run_phase(
-            name="warmup", conversations=max(1, int(rate * step / 4)), rate=rate, **common
+            name="warmup", conversations=paced_conversations(rate, step), rate=rate, **common
         )
         took = time.perf_counter() - started
         spent += took

@@ -86,12 +86,16 @@ def canary_line(name: str, samples: list[float]) -> str | None:
     )
 
 
+def _stat_cpu(stat: str) -> float:
+    """User + system CPU seconds from a /proc ``stat`` line (a process's or a thread's)."""
+    fields = stat.rsplit(")", 1)[1].split()  # the name in parentheses may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) a process has used, from /proc; NaN where unreadable."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _stat_cpu(Path(f"/proc/{pid}/stat").read_text())
     except (OSError, IndexError, ValueError):
         return float("nan")
 
@@ -146,10 +150,10 @@ def jit_cpu(pid: int, proc: Path = Path("/proc")) -> float | None:
         try:
             if (thread / "comm").read_text().strip() not in JIT_THREADS:
                 continue
-            fields = (thread / "stat").read_text().rsplit(")", 1)[1].split()
+            stat = (thread / "stat").read_text()
         except OSError:  # the thread ended meanwhile
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += _stat_cpu(stat)
     return total
 
 
